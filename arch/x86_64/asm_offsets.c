@@ -1,0 +1,24 @@
+/* Structure offsets for assembly: compiled to assembly only, never linked;
+ * the Makefile turns the @@ASM@@ lines into build/gen/asm_offsets.h. */
+#include <stddef.h>
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/smp_priv.h"
+
+#define DEFINE(sym, val) __asm__ volatile("\n@@ASM@@ " #sym " %0" : : "i"(val))
+
+void asm_offsets(void);
+void asm_offsets(void)
+{
+	DEFINE(TF_R15, offsetof(struct trap_frame, r15));
+	DEFINE(TF_RAX, offsetof(struct trap_frame, rax));
+	DEFINE(TF_VECTOR, offsetof(struct trap_frame, vector));
+	DEFINE(TF_RIP, offsetof(struct trap_frame, rip));
+	DEFINE(TF_SIZE, sizeof(struct trap_frame));
+	DEFINE(APB_CR3, offsetof(struct ap_boot, cr3));
+	DEFINE(APB_EFER, offsetof(struct ap_boot, efer));
+	DEFINE(APB_CR4, offsetof(struct ap_boot, cr4));
+	DEFINE(APB_STACK, offsetof(struct ap_boot, stack));
+	DEFINE(APB_ENTRY, offsetof(struct ap_boot, entry));
+	DEFINE(APB_ARG, offsetof(struct ap_boot, arg));
+	DEFINE(APB_SIZE, sizeof(struct ap_boot));
+}

@@ -1,0 +1,1250 @@
+/* Boot configuration parser (schema: boot/config/README.md).
+ *
+ * The config is operator input, but it arrives through the boot loader
+ * from wherever the operator's PXE server or USB stick got it, so it is
+ * treated like any other untrusted blob: libfdt checks the whole structure
+ * before anything reads it, every property is type- and range-checked,
+ * unknown or repeated names are errors (a typo must not silently become a
+ * default), and nothing reaches the caller unless all of it is valid. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "kernel/bootcfg.h"
+#include "kernel/fmt.h"
+#include "kernel/log.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parse state. path names the node being read, for error messages. */
+struct pctx {
+	const void     *fdt;
+	struct bootcfg *c;
+	char            path[64];
+	char           *err;
+	size_t          errlen;
+};
+
+/* The parse temporary: too large for a kernel stack. bootcfg_parse() runs
+ * once at boot, so one static copy is enough (and not reentrant). */
+static struct bootcfg scratch;
+
+static const char *const log_level_names[LOG_LEVELS] = {
+	[LOG_DEBUG] = "debug",
+	[LOG_INFO]  = "info",
+	[LOG_WARN]  = "warn",
+	[LOG_ERR]   = "err",
+};
+
+/* ------------------------------------------------------------ messages */
+
+static int fail(struct pctx *p, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct pctx *p, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!p->err || !p->errlen)
+		return rc;
+	n = ksnprintf(p->err, p->errlen, "%s: ", p->path);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		kvsnprintf(p->err + n, p->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* Copies at most len bytes of s (up to its NUL) into buf for a message:
+ * anything but printable ASCII becomes '?', long strings end in "...". */
+static const char *shown(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && s[i] && i + 1 < size; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
+	buf[i] = '\0';
+	if (i < len && s[i] && size >= 4)
+		memcpy(buf + size - 4, "...", 4);
+	return buf;
+}
+
+#define SHOWN_MAX 40
+#define SHOW(buf, s, len) shown((buf), sizeof(buf), (s), (len))
+
+static void set_path(struct pctx *p, const char *parent, const char *name)
+{
+	char nb[SHOWN_MAX];
+
+	if (!parent)
+		ksnprintf(p->path, sizeof(p->path), "%s", name);
+	else
+		ksnprintf(p->path, sizeof(p->path), "%s/%s", parent,
+			  SHOW(nb, name, SHOWN_MAX));
+}
+
+static void fmt_ipv4(char *buf, size_t len, uint32_t a)
+{
+	ksnprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+		  (a >> 8) & 0xff, a & 0xff);
+}
+
+static void fmt_mac(char *buf, size_t len, const uint8_t *m)
+{
+	ksnprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
+		  (unsigned)m[0], (unsigned)m[1], (unsigned)m[2],
+		  (unsigned)m[3], (unsigned)m[4], (unsigned)m[5]);
+}
+
+/* ------------------------------------------------------------ values */
+
+/* strlcpy(), which the host's libc may lack. */
+static void scopy(char *d, const char *s, size_t size)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+}
+
+/* A string property: exactly one NUL-terminated string filling the value
+ * (a stringlist or raw bytes are not a string). */
+static int get_str(struct pctx *p, const char *prop, const void *v, int len,
+		   size_t maxlen, const char **out)
+{
+	const char *s = v;
+
+	if (len < 1 || s[len - 1] != '\0')
+		return fail(p, -EINVAL, "%s must be a NUL-terminated string",
+			    prop);
+	if (strnlen(s, len) != (size_t)len - 1)
+		return fail(p, -EINVAL, "%s must be a single string", prop);
+	if ((size_t)len - 1 > maxlen)
+		return fail(p, -EINVAL, "%s is longer than %zu characters",
+			    prop, maxlen);
+	*out = s;
+	return 0;
+}
+
+static int get_u32(struct pctx *p, const char *prop, const void *v, int len,
+		   uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint32_t x;
+
+	if (len != 4)
+		return fail(p, -EINVAL,
+			    "%s must be one 32-bit cell <n>, got %d bytes",
+			    prop, len);
+	x = fdt32_ld(v);
+	if (x < min || x > max)
+		return fail(p, -EINVAL, "%s must be %u..%u, got %u", prop,
+			    min, max, x);
+	*out = x;
+	return 0;
+}
+
+static int get_flag(struct pctx *p, const char *prop, int len, bool *out)
+{
+	if (len != 0)
+		return fail(p, -EINVAL, "%s is a flag and takes no value",
+			    prop);
+	*out = true;
+	return 0;
+}
+
+/* RFC 1123 label rules, shorter: 1..31 of [a-z0-9-], no '-' at either end. */
+static bool valid_name(const char *s)
+{
+	size_t i, n = strnlen(s, BOOTCFG_NAME_MAX);
+
+	if (n == 0 || n >= BOOTCFG_NAME_MAX || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int bad_name(struct pctx *p, const char *what, const char *s,
+		    size_t len)
+{
+	char nb[SHOWN_MAX];
+
+	return fail(p, -EINVAL, "%s \"%s\" is not a valid name "
+		    "(1..31 of a-z 0-9 '-', no '-' at either end)",
+		    what, SHOW(nb, s, len));
+}
+
+static int get_name(struct pctx *p, const char *prop, const void *v, int len,
+		    char *out)
+{
+	const char *s;
+	int rc = get_str(p, prop, v, len, 255, &s);
+
+	if (rc)
+		return rc;
+	if (!valid_name(s))
+		return bad_name(p, prop, s, len);
+	scopy(out, s, BOOTCFG_NAME_MAX);
+	return 0;
+}
+
+/* Boot module names, as the boot loader passes them: a file name. */
+static int get_modname(struct pctx *p, const char *prop, const void *v,
+		       int len, char *out)
+{
+	char nb[SHOWN_MAX];
+	const char *s;
+	size_t i, n;
+	int rc = get_str(p, prop, v, len, BOOTCFG_MODNAME_MAX - 1, &s);
+
+	if (rc)
+		return rc;
+	n = strlen(s);
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') ||
+		      (i > 0 && (ch == '.' || ch == '_' || ch == '-' ||
+				 ch == '+'))))
+			break;
+	}
+	if (n == 0 || i < n)
+		return fail(p, -EINVAL, "%s \"%s\" is not a boot module name "
+			    "(1..63 of A-Z a-z 0-9 . _ - +, starting with a "
+			    "letter or digit)", prop, SHOW(nb, s, n));
+	scopy(out, s, BOOTCFG_MODNAME_MAX);
+	return 0;
+}
+
+/* Free text: printable ASCII, plus tab and line breaks when multiline. */
+static int get_text(struct pctx *p, const char *prop, const void *v, int len,
+		    size_t maxlen, bool multiline, const char **out)
+{
+	const char *s;
+	size_t i;
+	int rc = get_str(p, prop, v, len, maxlen, &s);
+
+	if (rc)
+		return rc;
+	for (i = 0; s[i]; i++) {
+		char ch = s[i];
+
+		if ((ch < 0x20 || ch > 0x7e) &&
+		    !(multiline && (ch == '\n' || ch == '\r' || ch == '\t')))
+			return fail(p, -EINVAL,
+				    "%s has a control character at %zu",
+				    prop, i);
+	}
+	*out = s;
+	return 0;
+}
+
+static int get_pem(struct pctx *p, const char *prop, const void *v, int len,
+		   const char *begin, const char *end, const char **out,
+		   size_t *outlen)
+{
+	const char *s, *b;
+	int rc = get_text(p, prop, v, len, BOOTCFG_PEM_MAX, true, &s);
+
+	if (rc)
+		return rc;
+	b = strstr(s, begin);
+	if (!b || !strstr(b, end))
+		return fail(p, -EINVAL, "%s is not a PEM %s...%s block", prop,
+			    begin, end);
+	*out = s;
+	*outlen = (size_t)len - 1;
+	return 0;
+}
+
+static int get_mac(struct pctx *p, const char *prop, const void *v, int len,
+		   uint8_t *out)
+{
+	static const uint8_t zero[6];
+	const uint8_t *m = v;
+	char mb[24];
+
+	if (len != 6)
+		return fail(p, -EINVAL, "%s must be 6 bytes [xx xx xx xx xx xx], "
+			    "got %d bytes", prop, len);
+	fmt_mac(mb, sizeof(mb), m);
+	if (m[0] & 1)
+		return fail(p, -EINVAL, "%s %s is multicast, must be unicast",
+			    prop, mb);
+	if (!memcmp(m, zero, 6))
+		return fail(p, -EINVAL, "%s %s is all zeros", prop, mb);
+	memcpy(out, m, 6);
+	return 0;
+}
+
+/* Strict dotted quad: four decimal octets 0..255, no leading zeros (which
+ * some parsers read as octal). Returns the first byte after it, or NULL;
+ * *why is set for a bad octet and left alone for a syntax error. */
+static const char *parse_quad(const char *s, uint32_t *out, const char **why)
+{
+	uint32_t a = 0, o;
+	int i, d;
+
+	for (i = 0; i < 4; i++) {
+		if ((i > 0 && *s++ != '.') || *s < '0' || *s > '9')
+			return NULL;
+		if (s[0] == '0' && s[1] >= '0' && s[1] <= '9') {
+			*why = "leading zero in an octet";
+			return NULL;
+		}
+		for (o = 0, d = 0; *s >= '0' && *s <= '9'; s++, d++)
+			o = d < 3 ? o * 10 + (uint32_t)(*s - '0') : 256;
+		if (o > 255) {
+			*why = "octet out of range 0..255";
+			return NULL;
+		}
+		a = a << 8 | o;
+	}
+	*out = a;
+	return s;
+}
+
+static uint32_t prefix_mask(unsigned prefix)
+{
+	return prefix ? 0xffffffffu << (32 - prefix) : 0;
+}
+
+/* Unicast: not 0/8, loopback, multicast or the reserved 240/4. */
+static bool ipv4_unicast(uint32_t a)
+{
+	uint32_t top = a >> 24;
+
+	return top != 0 && top != 127 && top < 224;
+}
+
+/* An interface address "a.b.c.d/n": a unicast host of its subnet. */
+static int get_cidr(struct pctx *p, const char *prop, const void *v, int len,
+		    struct bootcfg_ipv4 *out)
+{
+	char nb[SHOWN_MAX], ab[16];
+	const char *s, *why = "expected a.b.c.d/n";
+	uint32_t a, n = 0, host;
+	int rc = get_str(p, prop, v, len, 63, &s);
+
+	if (rc)
+		return rc;
+	s = parse_quad(s, &a, &why);
+	if (!s || *s++ != '/' || *s < '0' || *s > '9')
+		goto bad;
+	if (s[0] == '0' && s[1]) {
+		why = "leading zero in the prefix";
+		goto bad;
+	}
+	for (; *s >= '0' && *s <= '9' && n <= 32; s++)
+		n = n * 10 + (uint32_t)(*s - '0');
+	if (n > 32) {
+		why = "prefix must be 0..32";
+		goto bad;
+	}
+	if (*s)
+		goto bad;
+	fmt_ipv4(ab, sizeof(ab), a);
+	if (n == 0)
+		return fail(p, -EINVAL, "%s %s/0: an interface address needs "
+			    "a prefix of 1..32", prop, ab);
+	if (!ipv4_unicast(a))
+		return fail(p, -EINVAL, "%s %s is not a unicast host address",
+			    prop, ab);
+	host = a & ~prefix_mask(n);
+	if (n <= 30 && (host == 0 || host == ~prefix_mask(n)))
+		return fail(p, -EINVAL, "%s %s/%u is the %s address of its "
+			    "subnet", prop, ab, n,
+			    host ? "broadcast" : "network");
+	out->addr = a;
+	out->prefix = (uint8_t)n;
+	return 0;
+bad:
+	return fail(p, -EINVAL, "%s \"%s\": %s", prop,
+		    SHOW(nb, v, (size_t)len), why);
+}
+
+static int get_ipv4(struct pctx *p, const char *prop, const void *v, int len,
+		    uint32_t *out)
+{
+	char nb[SHOWN_MAX];
+	const char *s, *why = "expected a.b.c.d";
+	uint32_t a;
+	int rc = get_str(p, prop, v, len, 63, &s);
+
+	if (rc)
+		return rc;
+	s = parse_quad(s, &a, &why);
+	if (!s || *s)
+		return fail(p, -EINVAL, "%s \"%s\": %s", prop,
+			    SHOW(nb, v, (size_t)len), why);
+	if (!ipv4_unicast(a))
+		return fail(p, -EINVAL, "%s \"%s\" is not a unicast address",
+			    prop, SHOW(nb, v, (size_t)len));
+	*out = a;
+	return 0;
+}
+
+/* A gateway must be another host of the interface's subnet. */
+static int check_gateway(struct pctx *p, uint32_t gw,
+			 const struct bootcfg_ipv4 *ifa)
+{
+	char gb[16], ab[16];
+
+	fmt_ipv4(gb, sizeof(gb), gw);
+	fmt_ipv4(ab, sizeof(ab), ifa->addr);
+	if ((gw ^ ifa->addr) & prefix_mask(ifa->prefix))
+		return fail(p, -EINVAL, "gateway %s is outside %s/%u", gb, ab,
+			    ifa->prefix);
+	if (gw == ifa->addr)
+		return fail(p, -EINVAL, "gateway %s is the address itself", gb);
+	return 0;
+}
+
+static int find_net(const struct bootcfg *c, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nnets; i++)
+		if (!strcmp(c->nets[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int get_netref(struct pctx *p, const char *prop, const void *v,
+		      int len, int *out)
+{
+	char name[BOOTCFG_NAME_MAX];
+	int rc = get_name(p, prop, v, len, name);
+
+	if (rc)
+		return rc;
+	*out = find_net(p->c, name);
+	if (*out < 0)
+		return fail(p, -EINVAL, "%s \"%s\" is not defined in networks",
+			    prop, name);
+	return 0;
+}
+
+/* ------------------------------------------------------------ walking */
+
+typedef int (*prop_fn)(struct pctx *p, void *obj, unsigned idx,
+		       const char *name, const void *v, int len);
+
+/* Devicetree bookkeeping dtc may add; carries no configuration. */
+static bool ignored_prop(const char *name)
+{
+	return !strcmp(name, "phandle") || !strcmp(name, "linux,phandle");
+}
+
+/* Calls fn for every property of node; names outside names[] and repeated
+ * names are errors. *seen gets one bit per names[] entry present. */
+static int walk_props(struct pctx *p, int node, const char *const *names,
+		      unsigned nnames, prop_fn fn, void *obj, uint32_t *seen)
+{
+	char nb[SHOWN_MAX];
+	const char *name;
+	const void *v;
+	unsigned i;
+	int po, len, rc;
+
+	*seen = 0;
+	fdt_for_each_property_offset(po, p->fdt, node) {
+		name = NULL;
+		v = fdt_getprop_by_offset(p->fdt, po, &name, &len);
+		if (!v || !name)
+			return fail(p, -EBADMSG, "unreadable property (%s)",
+				    fdt_strerror(len));
+		if (ignored_prop(name))
+			continue;
+		for (i = 0; i < nnames && strcmp(name, names[i]); i++)
+			;
+		if (i == nnames)
+			return fail(p, -EINVAL, "unknown property \"%s\"",
+				    SHOW(nb, name, SHOWN_MAX));
+		if (*seen & (1u << i))
+			return fail(p, -EINVAL, "property \"%s\" given twice",
+				    name);
+		*seen |= 1u << i;
+		rc = fn(p, obj, i, name, v, len);
+		if (rc)
+			return rc;
+	}
+	if (po != -FDT_ERR_NOTFOUND)
+		return fail(p, -EBADMSG, "bad property list (%s)",
+			    fdt_strerror(po));
+	return 0;
+}
+
+static int node_name(struct pctx *p, int node, const char **out)
+{
+	int len;
+
+	*out = fdt_get_name(p->fdt, node, &len);
+	if (!*out)
+		return fail(p, -EBADMSG, "unreadable node name (%s)",
+			    fdt_strerror(len));
+	return 0;
+}
+
+/* Leaf nodes of the schema have no subnodes. */
+static int no_subnodes(struct pctx *p, int node)
+{
+	char nb[SHOWN_MAX];
+	const char *name;
+	int sub, rc;
+
+	sub = fdt_first_subnode(p->fdt, node);
+	if (sub == -FDT_ERR_NOTFOUND)
+		return 0;
+	if (sub < 0)
+		return fail(p, -EBADMSG, "bad subnode (%s)", fdt_strerror(sub));
+	rc = node_name(p, sub, &name);
+	if (rc)
+		return rc;
+	return fail(p, -EINVAL, "unknown node \"%s\"",
+		    SHOW(nb, name, SHOWN_MAX));
+}
+
+/* ------------------------------------------------------------ host */
+
+enum { HOST_HOSTNAME, HOST_LOG_LEVEL, HOST_NPROPS };
+static const char *const host_props[HOST_NPROPS] = {
+	[HOST_HOSTNAME]  = "hostname",
+	[HOST_LOG_LEVEL] = "log-level",
+};
+
+static int host_prop(struct pctx *p, void *obj, unsigned idx,
+		     const char *name, const void *v, int len)
+{
+	struct bootcfg *c = obj;
+	char nb[SHOWN_MAX];
+	const char *s;
+	int i, rc;
+
+	switch (idx) {
+	case HOST_HOSTNAME:
+		return get_name(p, name, v, len, c->hostname);
+	case HOST_LOG_LEVEL:
+		rc = get_str(p, name, v, len, 15, &s);
+		if (rc)
+			return rc;
+		for (i = 0; i < LOG_LEVELS; i++) {
+			if (!strcmp(s, log_level_names[i])) {
+				c->log_level = (enum log_level)i;
+				return 0;
+			}
+		}
+		return fail(p, -EINVAL, "%s \"%s\" must be one of debug, "
+			    "info, warn, err", name, SHOW(nb, s, 15));
+	}
+	return -EINVAL;
+}
+
+static int parse_host(struct pctx *p, int node)
+{
+	uint32_t seen;
+	int rc;
+
+	set_path(p, NULL, "host");
+	rc = walk_props(p, node, host_props, HOST_NPROPS, host_prop, p->c,
+			&seen);
+	return rc ? rc : no_subnodes(p, node);
+}
+
+/* ------------------------------------------------------------ management */
+
+enum {
+	MG_NETWORK, MG_DHCP, MG_ADDRESS, MG_GATEWAY, MG_PORT, MG_MAC,
+	MG_CA, MG_CERT, MG_KEY, MG_NPROPS
+};
+static const char *const mgmt_props[MG_NPROPS] = {
+	[MG_NETWORK] = "network",
+	[MG_DHCP]    = "dhcp",
+	[MG_ADDRESS] = "address",
+	[MG_GATEWAY] = "gateway",
+	[MG_PORT]    = "port",
+	[MG_MAC]     = "mac",
+	[MG_CA]      = "operator-ca",
+	[MG_CERT]    = "host-cert",
+	[MG_KEY]     = "host-key",
+};
+
+static int mgmt_prop(struct pctx *p, void *obj, unsigned idx,
+		     const char *name, const void *v, int len)
+{
+	struct bootcfg_mgmt *m = obj;
+	uint32_t port = 0;
+	int rc;
+
+	switch (idx) {
+	case MG_NETWORK:
+		return get_netref(p, name, v, len, &m->network);
+	case MG_DHCP:
+		return get_flag(p, name, len, &m->dhcp);
+	case MG_ADDRESS:
+		return get_cidr(p, name, v, len, &m->address);
+	case MG_GATEWAY:
+		return get_ipv4(p, name, v, len, &m->gateway);
+	case MG_PORT:
+		rc = get_u32(p, name, v, len, 1, 65535, &port);
+		if (!rc)
+			m->port = (uint16_t)port;
+		return rc;
+	case MG_MAC:
+		m->has_mac = true;
+		return get_mac(p, name, v, len, m->mac);
+	case MG_CA:
+		return get_pem(p, name, v, len, "-----BEGIN CERTIFICATE-----",
+			       "-----END CERTIFICATE-----", &m->operator_ca,
+			       &m->operator_ca_len);
+	case MG_CERT:
+		return get_pem(p, name, v, len, "-----BEGIN CERTIFICATE-----",
+			       "-----END CERTIFICATE-----", &m->host_cert,
+			       &m->host_cert_len);
+	case MG_KEY:
+		return get_pem(p, name, v, len, "-----BEGIN ",
+			       "PRIVATE KEY-----", &m->host_key,
+			       &m->host_key_len);
+	}
+	return -EINVAL;
+}
+
+static int parse_mgmt(struct pctx *p, int node)
+{
+	struct bootcfg_mgmt *m = &p->c->mgmt;
+	bool dhcp_flag;
+	uint32_t seen;
+	int rc;
+
+	set_path(p, NULL, "management");
+	m->dhcp = false;
+	rc = walk_props(p, node, mgmt_props, MG_NPROPS, mgmt_prop, m, &seen);
+	if (rc)
+		return rc;
+	dhcp_flag = m->dhcp;
+	if (dhcp_flag && (seen & (1u << MG_ADDRESS)))
+		return fail(p, -EINVAL, "dhcp and address exclude each other");
+	m->dhcp = !(seen & (1u << MG_ADDRESS));
+	if (seen & (1u << MG_GATEWAY)) {
+		if (m->dhcp)
+			return fail(p, -EINVAL,
+				    "gateway needs a static address");
+		rc = check_gateway(p, m->gateway, &m->address);
+		if (rc)
+			return rc;
+	}
+	if (!(seen & (1u << MG_CERT)) != !(seen & (1u << MG_KEY)))
+		return fail(p, -EINVAL, "host-cert and host-key go together");
+	return no_subnodes(p, node);
+}
+
+/* ------------------------------------------------------------ networks */
+
+enum { NET_VLAN, NET_UPLINK, NET_NPROPS };
+static const char *const net_props[NET_NPROPS] = {
+	[NET_VLAN]   = "vlan",
+	[NET_UPLINK] = "uplink",
+};
+
+static int net_prop(struct pctx *p, void *obj, unsigned idx,
+		    const char *name, const void *v, int len)
+{
+	struct bootcfg_net *n = obj;
+	uint32_t vlan = 0;
+	int rc;
+
+	switch (idx) {
+	case NET_VLAN:
+		rc = get_u32(p, name, v, len, 0, 4094, &vlan);
+		if (!rc)
+			n->vlan = (uint16_t)vlan;
+		return rc;
+	case NET_UPLINK:
+		return get_flag(p, name, len, &n->uplink);
+	}
+	return -EINVAL;
+}
+
+static int parse_networks(struct pctx *p, int parent)
+{
+	struct bootcfg *c = p->c;
+	struct bootcfg_net *n;
+	const char *name;
+	uint32_t seen, i;
+	int node, rc;
+
+	c->nnets = 0;
+	memset(c->nets, 0, sizeof(c->nets));
+	fdt_for_each_subnode(node, p->fdt, parent) {
+		set_path(p, NULL, "networks");
+		rc = node_name(p, node, &name);
+		if (rc)
+			return rc;
+		if (c->nnets == BOOTCFG_MAX_NETWORKS)
+			return fail(p, -E2BIG, "more than %u networks",
+				    BOOTCFG_MAX_NETWORKS);
+		if (!valid_name(name))
+			return bad_name(p, "network", name, SHOWN_MAX);
+		set_path(p, "networks", name);
+		if (find_net(c, name) >= 0)
+			return fail(p, -EINVAL, "network defined twice");
+		n = &c->nets[c->nnets];
+		scopy(n->name, name, sizeof(n->name));
+		rc = walk_props(p, node, net_props, NET_NPROPS, net_prop, n,
+				&seen);
+		if (rc)
+			return rc;
+		rc = no_subnodes(p, node);
+		if (rc)
+			return rc;
+		/* Two networks on the same wire would merge. */
+		for (i = 0; n->uplink && i < c->nnets; i++)
+			if (c->nets[i].uplink && c->nets[i].vlan == n->vlan)
+				return fail(p, -EINVAL, "vlan %u is also the "
+					    "uplink vlan of networks/%s",
+					    n->vlan, c->nets[i].name);
+		c->nnets++;
+	}
+	if (node != -FDT_ERR_NOTFOUND) {
+		set_path(p, NULL, "networks");
+		return fail(p, -EBADMSG, "bad subnode (%s)",
+			    fdt_strerror(node));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ vms */
+
+enum {
+	VM_KERNEL, VM_INITRD, VM_CMDLINE, VM_MEMORY, VM_VCPUS, VM_NETWORK,
+	VM_MAC, VM_IPV4, VM_GATEWAY, VM_LABELS, VM_NPROPS
+};
+static const char *const vm_props[VM_NPROPS] = {
+	[VM_KERNEL]  = "kernel",
+	[VM_INITRD]  = "initrd",
+	[VM_CMDLINE] = "cmdline",
+	[VM_MEMORY]  = "memory-mib",
+	[VM_VCPUS]   = "vcpus",
+	[VM_NETWORK] = "network",
+	[VM_MAC]     = "mac",
+	[VM_IPV4]    = "ipv4",
+	[VM_GATEWAY] = "gateway",
+	[VM_LABELS]  = "labels",
+};
+
+static int get_labels(struct pctx *p, const char *prop, const void *v,
+		      int len, struct bootcfg_vm *vm)
+{
+	const char *s = v, *end = s + len;
+	size_t n;
+	uint32_t i;
+
+	if (len < 1 || s[len - 1] != '\0')
+		return fail(p, -EINVAL, "%s must be a list of strings", prop);
+	vm->nlabels = 0;
+	for (; s < end; s += n + 1) {
+		n = strnlen(s, (size_t)(end - s));
+		if (!valid_name(s))
+			return bad_name(p, "label", s, n);
+		if (vm->nlabels == BOOTCFG_MAX_LABELS)
+			return fail(p, -E2BIG, "more than %u labels",
+				    BOOTCFG_MAX_LABELS);
+		for (i = 0; i < vm->nlabels; i++)
+			if (!strcmp(vm->labels[i], s))
+				return fail(p, -EINVAL,
+					    "label \"%s\" given twice", s);
+		scopy(vm->labels[vm->nlabels++], s, BOOTCFG_NAME_MAX);
+	}
+	return 0;
+}
+
+static int vm_prop(struct pctx *p, void *obj, unsigned idx,
+		   const char *name, const void *v, int len)
+{
+	struct bootcfg_vm *vm = obj;
+
+	switch (idx) {
+	case VM_KERNEL:
+		return get_modname(p, name, v, len, vm->kernel);
+	case VM_INITRD:
+		return get_modname(p, name, v, len, vm->initrd);
+	case VM_CMDLINE:
+		return get_text(p, name, v, len, BOOTCFG_CMDLINE_MAX, false,
+				&vm->cmdline);
+	case VM_MEMORY:
+		return get_u32(p, name, v, len, 1, BOOTCFG_MAX_MEM_MIB,
+			       &vm->memory_mib);
+	case VM_VCPUS:
+		return get_u32(p, name, v, len, 1, BOOTCFG_MAX_VCPUS,
+			       &vm->vcpus);
+	case VM_NETWORK:
+		return get_netref(p, name, v, len, &vm->network);
+	case VM_MAC:
+		vm->has_mac = true;
+		return get_mac(p, name, v, len, vm->mac);
+	case VM_IPV4:
+		vm->has_ipv4 = true;
+		return get_cidr(p, name, v, len, &vm->ipv4);
+	case VM_GATEWAY:
+		return get_ipv4(p, name, v, len, &vm->gateway);
+	case VM_LABELS:
+		return get_labels(p, name, v, len, vm);
+	}
+	return -EINVAL;
+}
+
+/* The only subnode of a VM is its firewall policy, kept as an offset. */
+static int vm_subnodes(struct pctx *p, int node, struct bootcfg_vm *vm)
+{
+	char nb[SHOWN_MAX];
+	const char *name;
+	int sub, rc;
+
+	fdt_for_each_subnode(sub, p->fdt, node) {
+		rc = node_name(p, sub, &name);
+		if (rc)
+			return rc;
+		if (strcmp(name, "policy"))
+			return fail(p, -EINVAL, "unknown node \"%s\"",
+				    SHOW(nb, name, SHOWN_MAX));
+		if (vm->policy >= 0)
+			return fail(p, -EINVAL, "policy given twice");
+		vm->policy = sub;
+	}
+	if (sub != -FDT_ERR_NOTFOUND)
+		return fail(p, -EBADMSG, "bad subnode (%s)", fdt_strerror(sub));
+	return 0;
+}
+
+static int parse_vm(struct pctx *p, int node, struct bootcfg_vm *vm)
+{
+	uint32_t seen;
+	int rc;
+
+	vm->cmdline = "";
+	vm->memory_mib = BOOTCFG_DEF_MEM_MIB;
+	vm->vcpus = BOOTCFG_DEF_VCPUS;
+	vm->network = -1;
+	vm->policy = -1;
+	rc = walk_props(p, node, vm_props, VM_NPROPS, vm_prop, vm, &seen);
+	if (rc)
+		return rc;
+	if (!(seen & (1u << VM_KERNEL)))
+		return fail(p, -EINVAL, "missing kernel (a boot module name)");
+	if (vm->network < 0 && (seen & (1u << VM_MAC | 1u << VM_IPV4)))
+		return fail(p, -EINVAL, "%s needs a network",
+			    (seen & (1u << VM_MAC)) ? "mac" : "ipv4");
+	if (seen & (1u << VM_GATEWAY)) {
+		if (!vm->has_ipv4)
+			return fail(p, -EINVAL, "gateway needs ipv4");
+		rc = check_gateway(p, vm->gateway, &vm->ipv4);
+		if (rc)
+			return rc;
+	}
+	return vm_subnodes(p, node, vm);
+}
+
+static int parse_vms(struct pctx *p, int parent)
+{
+	struct bootcfg *c = p->c;
+	struct bootcfg_vm *vm;
+	const char *name;
+	uint32_t i;
+	int node, rc;
+
+	fdt_for_each_subnode(node, p->fdt, parent) {
+		set_path(p, NULL, "vms");
+		rc = node_name(p, node, &name);
+		if (rc)
+			return rc;
+		if (c->nvms == BOOTCFG_MAX_VMS)
+			return fail(p, -E2BIG, "more than %u VMs",
+				    BOOTCFG_MAX_VMS);
+		if (!valid_name(name))
+			return bad_name(p, "VM", name, SHOWN_MAX);
+		set_path(p, "vms", name);
+		for (i = 0; i < c->nvms; i++)
+			if (!strcmp(c->vms[i].name, name))
+				return fail(p, -EINVAL, "VM defined twice");
+		vm = &c->vms[c->nvms];
+		memset(vm, 0, sizeof(*vm));
+		scopy(vm->name, name, sizeof(vm->name));
+		rc = parse_vm(p, node, vm);
+		if (rc)
+			return rc;
+		c->nvms++;
+	}
+	if (node != -FDT_ERR_NOTFOUND) {
+		set_path(p, NULL, "vms");
+		return fail(p, -EBADMSG, "bad subnode (%s)",
+			    fdt_strerror(node));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ whole tree */
+
+/* Every switch port's MAC, and every address within one network, must be
+ * unique: anti-spoofing binds them to exactly one port. */
+static int check_unique(struct pctx *p)
+{
+	const struct bootcfg *c = p->c;
+	const struct bootcfg_mgmt *m = &c->mgmt;
+	const struct bootcfg_vm *a, *b;
+	char buf[24];
+	uint32_t i, j;
+
+	for (i = 0; i < c->nvms; i++) {
+		a = &c->vms[i];
+		set_path(p, "vms", a->name);
+		if (a->has_mac && m->has_mac && !memcmp(a->mac, m->mac, 6)) {
+			fmt_mac(buf, sizeof(buf), a->mac);
+			return fail(p, -EINVAL, "mac %s is also the "
+				    "management mac", buf);
+		}
+		if (a->has_ipv4 && !m->dhcp && a->network == m->network &&
+		    a->ipv4.addr == m->address.addr) {
+			fmt_ipv4(buf, sizeof(buf), a->ipv4.addr);
+			return fail(p, -EINVAL, "ipv4 %s is also the "
+				    "management address", buf);
+		}
+		for (j = 0; j < i; j++) {
+			b = &c->vms[j];
+			if (a->has_mac && b->has_mac &&
+			    !memcmp(a->mac, b->mac, 6)) {
+				fmt_mac(buf, sizeof(buf), a->mac);
+				return fail(p, -EINVAL, "mac %s is also used "
+					    "by vms/%s", buf, b->name);
+			}
+			if (a->has_ipv4 && b->has_ipv4 &&
+			    a->network == b->network &&
+			    a->ipv4.addr == b->ipv4.addr) {
+				fmt_ipv4(buf, sizeof(buf), a->ipv4.addr);
+				return fail(p, -EINVAL, "ipv4 %s is also used "
+					    "by vms/%s", buf, b->name);
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_compatible(struct pctx *p, int root)
+{
+	const char *s, *end;
+	int len;
+
+	s = fdt_getprop(p->fdt, root, "compatible", &len);
+	if (!s)
+		return fail(p, -EINVAL, "missing compatible = \"%s\"",
+			    BOOTCFG_COMPATIBLE);
+	if (len < 1 || s[len - 1] != '\0')
+		return fail(p, -EINVAL, "compatible must be a list of strings");
+	for (end = s + len; s < end; s += strlen(s) + 1)
+		if (!strcmp(s, BOOTCFG_COMPATIBLE))
+			return 0;
+	return fail(p, -EINVAL, "compatible does not list \"%s\"",
+		    BOOTCFG_COMPATIBLE);
+}
+
+enum { ROOT_COMPATIBLE, ROOT_NPROPS };
+static const char *const root_props[ROOT_NPROPS] = {
+	[ROOT_COMPATIBLE] = "compatible",
+};
+
+static int root_prop(struct pctx *p, void *obj, unsigned idx,
+		     const char *name, const void *v, int len)
+{
+	(void)p, (void)obj, (void)idx, (void)name, (void)v, (void)len;
+	return 0;               /* checked by check_compatible() */
+}
+
+/* Container nodes (networks, vms) hold only subnodes. */
+static int no_props(struct pctx *p, int node, const char *path)
+{
+	uint32_t seen;
+
+	set_path(p, NULL, path);
+	return walk_props(p, node, NULL, 0, root_prop, NULL, &seen);
+}
+
+enum { N_HOST, N_MGMT, N_NETWORKS, N_VMS, N_COUNT };
+static const char *const root_nodes[N_COUNT] = {
+	[N_HOST]     = "host",
+	[N_MGMT]     = "management",
+	[N_NETWORKS] = "networks",
+	[N_VMS]      = "vms",
+};
+
+static int parse_tree(struct pctx *p)
+{
+	int nodes[N_COUNT], root, node, rc, i;
+	char nb[SHOWN_MAX];
+	const char *name;
+	uint32_t seen;
+
+	set_path(p, NULL, "/");
+	root = fdt_path_offset(p->fdt, "/");
+	if (root < 0)
+		return fail(p, -EBADMSG, "no root node (%s)",
+			    fdt_strerror(root));
+	rc = check_compatible(p, root);
+	if (rc)
+		return rc;
+	rc = walk_props(p, root, root_props, ROOT_NPROPS, root_prop, NULL,
+			&seen);
+	if (rc)
+		return rc;
+
+	for (i = 0; i < N_COUNT; i++)
+		nodes[i] = -1;
+	fdt_for_each_subnode(node, p->fdt, root) {
+		rc = node_name(p, node, &name);
+		if (rc)
+			return rc;
+		for (i = 0; i < N_COUNT && strcmp(name, root_nodes[i]); i++)
+			;
+		if (i == N_COUNT)
+			return fail(p, -EINVAL, "unknown node \"%s\"",
+				    SHOW(nb, name, SHOWN_MAX));
+		if (nodes[i] >= 0)
+			return fail(p, -EINVAL, "node \"%s\" given twice",
+				    name);
+		nodes[i] = node;
+	}
+	if (node != -FDT_ERR_NOTFOUND)
+		return fail(p, -EBADMSG, "bad subnode (%s)",
+			    fdt_strerror(node));
+
+	/* Networks first: the other nodes refer to them by name. */
+	if (nodes[N_NETWORKS] >= 0) {
+		rc = no_props(p, nodes[N_NETWORKS], "networks");
+		if (rc)
+			return rc;
+		rc = parse_networks(p, nodes[N_NETWORKS]);
+		if (rc)
+			return rc;
+	}
+	if (nodes[N_HOST] >= 0) {
+		rc = parse_host(p, nodes[N_HOST]);
+		if (rc)
+			return rc;
+	}
+	/* The default management network must exist unless named. */
+	p->c->mgmt.network = find_net(p->c, BOOTCFG_DEF_NETWORK);
+	if (nodes[N_MGMT] >= 0) {
+		rc = parse_mgmt(p, nodes[N_MGMT]);
+		if (rc)
+			return rc;
+	}
+	if (p->c->mgmt.network < 0) {
+		set_path(p, NULL, "management");
+		return fail(p, -EINVAL, "network \"%s\" is not defined in "
+			    "networks", BOOTCFG_DEF_NETWORK);
+	}
+	if (nodes[N_VMS] >= 0) {
+		rc = no_props(p, nodes[N_VMS], "vms");
+		if (rc)
+			return rc;
+		rc = parse_vms(p, nodes[N_VMS]);
+		if (rc)
+			return rc;
+	}
+	return check_unique(p);
+}
+
+/* ------------------------------------------------------------ blob */
+
+static int check_blob(struct pctx *p, const void *blob, size_t len)
+{
+	int rc;
+
+	set_path(p, NULL, "blob");
+	if (!blob)
+		return fail(p, -EINVAL, "none given");
+	if ((uintptr_t)blob & 7)
+		return fail(p, -EINVAL, "not 8-byte aligned");
+	if (len < sizeof(struct fdt_header))
+		return fail(p, -EBADMSG, "%zu bytes is too short for a "
+			    "devicetree", len);
+	rc = fdt_check_header(blob);
+	if (rc == -FDT_ERR_BADMAGIC)
+		return fail(p, -EBADMSG, "not a devicetree blob (bad magic)");
+	if (rc)
+		return fail(p, -EBADMSG, "bad devicetree header (%s)",
+			    fdt_strerror(rc));
+	/* Version 17 is what dtc writes, and the only one whose header
+	 * bounds the structure block. */
+	if (fdt_version(blob) < 17)
+		return fail(p, -EBADMSG, "devicetree version %u, need 17",
+			    fdt_version(blob));
+	if (fdt_totalsize(blob) > len)
+		return fail(p, -EBADMSG, "header says %u bytes, only %zu given",
+			    fdt_totalsize(blob), len);
+	if (fdt_totalsize(blob) > BOOTCFG_BLOB_MAX)
+		return fail(p, -E2BIG, "%u bytes, more than %u",
+			    fdt_totalsize(blob), BOOTCFG_BLOB_MAX);
+	rc = fdt_check_full(blob, fdt_totalsize(blob));
+	if (rc)
+		return fail(p, -EBADMSG, "malformed devicetree (%s)",
+			    fdt_strerror(rc));
+	return 0;
+}
+
+void bootcfg_defaults(struct bootcfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	scopy(c->hostname, BOOTCFG_DEF_HOSTNAME, sizeof(c->hostname));
+	c->log_level = LOG_INFO;
+	c->nnets = 1;
+	scopy(c->nets[0].name, BOOTCFG_DEF_NETWORK, sizeof(c->nets[0].name));
+	c->nets[0].vlan = 0;
+	c->nets[0].uplink = true;
+	c->mgmt.network = 0;
+	c->mgmt.dhcp = true;
+	c->mgmt.port = BOOTCFG_DEF_RPC_PORT;
+}
+
+int bootcfg_parse(const void *blob, size_t len, struct bootcfg *out,
+		  char *err, size_t errlen)
+{
+	struct pctx p = { .fdt = blob, .c = &scratch, .err = err,
+			  .errlen = errlen };
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out)
+		return -EINVAL;
+	rc = check_blob(&p, blob, len);
+	if (rc)
+		return rc;
+	bootcfg_defaults(&scratch);
+	scratch.blob = blob;
+	scratch.blob_len = fdt_totalsize(blob);
+	rc = parse_tree(&p);
+	if (rc)
+		return rc;
+	memcpy(out, &scratch, sizeof(*out));
+	return 0;
+}
+
+/* ------------------------------------------------------------ console */
+
+struct line {
+	char   buf[256];       /* a log record holds 255 characters */
+	size_t pos;
+};
+
+static void add(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->pos >= sizeof(l->buf) - 1)
+		return;
+	va_start(ap, fmt);
+	n = kvsnprintf(l->buf + l->pos, sizeof(l->buf) - l->pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->pos += (size_t)n;
+	if (l->pos > sizeof(l->buf) - 1)
+		l->pos = sizeof(l->buf) - 1;
+}
+
+static void add_ifa(struct line *l, const struct bootcfg_ipv4 *a,
+		    uint32_t gw)
+{
+	char ab[16];
+
+	fmt_ipv4(ab, sizeof(ab), a->addr);
+	add(l, " %s/%u", ab, a->prefix);
+	if (gw) {
+		fmt_ipv4(ab, sizeof(ab), gw);
+		add(l, " gw %s", ab);
+	}
+}
+
+void bootcfg_print(const struct bootcfg *c)
+{
+	const struct bootcfg_mgmt *m = &c->mgmt;
+	const struct bootcfg_vm *vm;
+	const struct bootcfg_net *n;
+	char mb[24];
+	struct line l;
+	uint32_t i, j;
+
+	l.pos = 0;
+	add(&l, "config: host %s, log %s, mgmt", c->hostname,
+	    log_level_names[c->log_level]);
+	if (m->dhcp)
+		add(&l, " dhcp");
+	else
+		add_ifa(&l, &m->address, m->gateway);
+	add(&l, " port %u on %s, %u network%s, %u VM%s", m->port,
+	    c->nets[m->network].name, c->nnets, c->nnets == 1 ? "" : "s",
+	    c->nvms, c->nvms == 1 ? "" : "s");
+	pr_info("%s", l.buf);
+	if (!m->operator_ca)
+		pr_warn("config: no operator-ca: remote management is off");
+
+	for (i = 0; i < c->nnets; i++) {
+		n = &c->nets[i];
+		pr_info("config: network %s: vlan %u, %s", n->name, n->vlan,
+			n->uplink ? "uplink" : "internal");
+	}
+	for (i = 0; i < c->nvms; i++) {
+		vm = &c->vms[i];
+		l.pos = 0;
+		add(&l, "config: vm %s: %u MiB, %u vCPU%s, %s", vm->name,
+		    vm->memory_mib, vm->vcpus, vm->vcpus == 1 ? "" : "s",
+		    vm->kernel);
+		if (vm->initrd[0])
+			add(&l, " + %s", vm->initrd);
+		if (vm->network >= 0) {
+			add(&l, ", net %s", c->nets[vm->network].name);
+			if (vm->has_mac) {
+				fmt_mac(mb, sizeof(mb), vm->mac);
+				add(&l, " %s", mb);
+			}
+			if (vm->has_ipv4)
+				add_ifa(&l, &vm->ipv4, vm->gateway);
+		}
+		for (j = 0; j < vm->nlabels; j++)
+			add(&l, "%s%s", j ? "," : ", labels ", vm->labels[j]);
+		add(&l, ", %s", vm->policy >= 0 ? "policy" : "no policy (deny all)");
+		pr_info("%s", l.buf);
+	}
+}
+
+int bootcfg_load(const void *blob, size_t len, struct bootcfg *out)
+{
+	char err[160];
+	int rc;
+
+	if (!blob) {
+		pr_warn("config: no boot config module; using defaults");
+		bootcfg_defaults(out);
+		rc = -ENOENT;
+	} else {
+		rc = bootcfg_parse(blob, len, out, err, sizeof(err));
+		if (rc) {
+			pr_err("config: %s; using defaults", err);
+			bootcfg_defaults(out);
+		}
+	}
+	bootcfg_print(out);
+	return rc;
+}

@@ -1,0 +1,260 @@
+/*
+ * Bastion's init order. entry.S arrives here on the boot stack with the
+ * boot page tables (identity 0-4 GiB, kernel at -2 GiB), interrupts off.
+ */
+#include <string.h>
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/trap.h"
+#include "boot/bootinfo.h"
+#include "drivers/acpi.h"
+#include "drivers/uart16550.h"
+#include "kernel/bootcfg.h"
+#include "kernel/drbg.h"
+#include "kernel/entropy.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/system.h"
+#include "kernel/time.h"
+#include "kernel/version.h"
+#include "net/netstack.h"
+
+void heap_setup(void);
+struct percpu *percpu_bsp_new(uint32_t apic_id);
+void kmain(uint32_t magic, uint32_t info_pa);
+
+static struct boot_info bootinfo;
+static struct bootcfg config;
+static struct percpu bsp_early;
+static char early_ist[3][4096] __attribute__((aligned(16)));
+
+static const void *early_map(void *ctx, uint64_t pa, size_t len)
+{
+	(void)ctx;
+	/* The boot tables identity-map the first 4 GiB. */
+	if (pa + len < pa || pa + len > (4ull << 30))
+		return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+static const void *physmap_read(void *ctx, uint64_t pa, size_t len)
+{
+	(void)ctx;
+	return mm_map_phys(pa, len, 0);
+}
+
+static const char *on(bool b)
+{
+	return b ? "on" : "off";
+}
+
+static void report_memory(void)
+{
+	static const char *const names[] = {
+		"?", "usable", "reserved", "ACPI tables", "ACPI NVS", "bad",
+	};
+	uint64_t ks, ke;
+
+	for (uint32_t i = 0; i < bootinfo.nmem; i++) {
+		const struct boot_mem_range *m = &bootinfo.mem[i];
+
+		pr_info("mem: [%#014llx-%#014llx] %s", (unsigned long long)m->base,
+			(unsigned long long)(m->base + m->len - 1),
+			m->type < 6 ? names[m->type] : "?");
+	}
+	mm_kernel_image(&ks, &ke);
+	pr_info("mem: usable %llu MiB in %u ranges; kernel %#llx-%#llx, %u module(s)",
+		(unsigned long long)(bootinfo_usable_bytes(&bootinfo) >> 20),
+		bootinfo.nmem, (unsigned long long)ks, (unsigned long long)ke,
+		bootinfo.nmods);
+}
+
+static void report_protections(void)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+	bool nx = rdmsr(MSR_EFER) & EFER_NXE;
+
+	pr_info("protections: NX %s, SMEP %s, SMAP %s, UMIP %s, WP %s", on(nx),
+		on(cr4 & CR4_SMEP), on(cr4 & CR4_SMAP), on(cr4 & CR4_UMIP),
+		on(cr0 & CR0_WP));
+	pr_info("protections: W^X kernel mappings (text RX, rodata R, data NX), "
+		"guard pages under all stacks, stack protector");
+}
+
+/* Test-only faults (command line test.fault=KIND), run after ready. */
+static void __attribute__((noinline)) test_fault(const char *kind)
+{
+	extern char _text[];
+	static volatile int zero;
+	static volatile uint64_t *volatile bad_ptr[2] = {
+		(volatile uint64_t *)16, (volatile uint64_t *)0x8000000000000000ull,
+	};
+
+	pr_info("test: triggering fault '%s'", kind);
+	if (!strcmp(kind, "ud"))
+		__asm__ volatile("ud2");
+	else if (!strcmp(kind, "pf"))
+		*bad_ptr[0] = 1;			/* nothing is mapped at 16 */
+	else if (!strcmp(kind, "gp"))
+		*bad_ptr[1] = 1;			/* non-canonical */
+	else if (!strcmp(kind, "de"))
+		zero = 1 / zero;
+	else if (!strcmp(kind, "wx"))
+		*(volatile uint8_t *)_text = 0xcc;		/* text is not writable */
+	else if (!strcmp(kind, "nx"))
+		((void (*)(void))(uintptr_t)&zero)();		/* data is not executable */
+	else if (!strcmp(kind, "panic"))
+		panic("test panic");
+	else
+		pr_warn("test: unknown fault kind '%s'", kind);
+}
+
+static volatile uint64_t overflow_depth = ~0ull;
+
+/* Recurses into the guard page below the stack: #PF, then #DF on IST. */
+static void test_stack_overflow(volatile char *p)
+{
+	volatile char pad[512];
+
+	pad[0] = p ? *p : 0;
+	if (--overflow_depth)
+		test_stack_overflow(pad);
+	pad[1] = 0;
+}
+
+static void kmain_stage2(void);
+
+/* Runs fn on a new stack; never returns. */
+static __attribute__((noreturn)) void switch_stack(uint64_t top, void (*fn)(void))
+{
+	__asm__ volatile("mov %0, %%rsp\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "pushq $0\n\t"
+			 "jmp *%1" : : "r"(top), "r"(fn) : "memory");
+	__builtin_unreachable();
+}
+
+void kmain(uint32_t magic, uint32_t info_pa)
+{
+	char err[120];
+	struct phys_reader rd = { early_map, NULL };
+	int r;
+
+	time_mark_boot();
+	uart_init(0x3f8, 115200);
+	pr_info("\nBastion " BASTION_VERSION " - x86_64 hypervisor");
+	cpu_detect();
+
+	bsp_early.cpu = 0;
+	for (int i = 0; i < 3; i++)
+		bsp_early.ist_top[i] = (uint64_t)(uintptr_t)early_ist[i] + sizeof(early_ist[i]);
+	gdt_load(&bsp_early);
+	idt_init();
+	idt_load();
+
+	r = bootinfo_parse(magic, info_pa, &rd, &bootinfo, err, sizeof(err));
+	if (r)
+		panic("boot: unusable boot information: %s", err);
+	pr_info("boot: %s loader \"%s\" cmdline \"%s\"%s",
+		bootinfo.proto == BOOT_MB1 ? "multiboot1" : "multiboot2",
+		bootinfo.loader[0] ? bootinfo.loader : "?", bootinfo.cmdline,
+		bootinfo.cmdline_truncated ? " (truncated)" : "");
+	system_init(bootinfo.cmdline);
+	if (bootinfo_cmdline_opt(bootinfo.cmdline, "log.debug", NULL, 0))
+		log_set_console_level(LOG_DEBUG);
+	pr_info("cpu: %s %s%s", cpu_feat.vendor, cpu_feat.brand,
+		cpu_feat.hypervisor ? " (under a hypervisor)" : "");
+
+	mm_init(&bootinfo);
+	heap_setup();
+	report_memory();
+
+	switch_stack(kstack_alloc(), kmain_stage2);
+}
+
+static void kmain_stage2(void)
+{
+	struct phys_reader rd = { physmap_read, NULL };
+	const struct boot_module *cfgmod;
+	struct acpi_cpus acpi;
+	struct percpu *bsp;
+	char fault[16];
+	uint32_t online;
+	int r;
+
+	/* The BSP's permanent per-CPU block, with guarded IST stacks. */
+	bsp = percpu_bsp_new(0);
+	if (!bsp)
+		panic("percpu: out of memory");
+	gdt_load(bsp);
+	cpus[0] = bsp;
+	cpu_setup_protections();
+
+	pr_info("entropy: %s", entropy_init());
+	r = drbg_init();
+	if (r)
+		pr_err("entropy: CTR-DRBG failed to seed (%d)", r);
+	else
+		pr_info("entropy: CTR-DRBG seeded");
+
+	lapic_init();
+	bsp->apic_id = lapic_id();
+	lapic_calibrate();
+	pr_info("time: TSC %llu MHz, LAPIC timer %llu kHz, %s mode",
+		(unsigned long long)(tsc_hz() / 1000000),
+		(unsigned long long)(lapic_timer_hz() / 1000),
+		lapic_x2apic() ? "x2APIC" : "xAPIC");
+
+	r = acpi_find_cpus(&rd, bootinfo.have_rsdp ? bootinfo.rsdp : NULL, &acpi);
+	if (r) {
+		pr_warn("acpi: no usable MADT (%d); starting the boot CPU only", r);
+		acpi.n = 1;
+		acpi.apic_id[0] = bsp->apic_id;
+	}
+	online = smp_start(acpi.apic_id, acpi.n);
+	pr_info("smp: %u of %u CPUs online", online, acpi.n);
+	report_protections();
+
+	lapic_timer_periodic(100);
+	irq_enable();
+
+	cfgmod = bootinfo_find_module(&bootinfo, "bootcfg");
+	if (cfgmod)
+		bootcfg_load(phys_to_virt(cfgmod->start),
+			     (size_t)(cfgmod->end - cfgmod->start), &config);
+	else
+		bootcfg_load(NULL, 0, &config);
+
+	r = netstack_init();
+	pr_info("net: lwIP %s", r ? "failed to start" : "ready (no interfaces yet)");
+
+	{
+		uint64_t t0 = this_cpu()->ticks, w = time_ns();
+
+		while (this_cpu()->ticks == t0 && time_ns() - w < 100000000)
+			__asm__ volatile("hlt");
+		pr_info("timer: %s", this_cpu()->ticks != t0 ?
+			"periodic LAPIC interrupts at 100 Hz" : "NO timer interrupts");
+	}
+	pr_info("mem: %llu of %llu pages free",
+		(unsigned long long)page_free_count(),
+		(unsigned long long)page_total_count());
+	pr_info("bastion: ready in %llu ms", (unsigned long long)time_ms());
+
+	if (bootinfo_cmdline_opt(bootinfo.cmdline, "test.fault", fault, sizeof(fault))) {
+		if (!strcmp(fault, "stack"))
+			test_stack_overflow(NULL);
+		test_fault(fault);
+	}
+	if (bootinfo_cmdline_opt(bootinfo.cmdline, "test.exit", NULL, 0))
+		system_shutdown(STATUS_OK);
+	for (;;) {
+		netstack_poll();
+		__asm__ volatile("hlt");
+	}
+}

@@ -1,0 +1,29 @@
+# Boot config parser (kernel/bootcfg.c) against the real libfdt.
+# Fixtures: tests/unit/data/bootcfg/*.dts and bad/*.dts, plus the default
+# config the kernel boots, compiled by dtc into $(BOOTCFG_DATA).
+
+BOOTCFG_FIX  := tests/unit/data/bootcfg
+BOOTCFG_DATA := $(BUILD)/host/data/bootcfg
+BOOTCFG_DTBS := \
+	$(patsubst $(BOOTCFG_FIX)/%.dts,$(BOOTCFG_DATA)/%.dtb, \
+		$(wildcard $(BOOTCFG_FIX)/*.dts $(BOOTCFG_FIX)/bad/*.dts)) \
+	$(BOOTCFG_DATA)/boot-default.dtb $(BOOTCFG_DATA)/ca.pem
+
+SRCS_test_bootcfg   := kernel/bootcfg.c kernel/fmt.c $(HOST_LIBFDT_SRCS)
+CFLAGS_test_bootcfg := $(HOST_LIBFDT_INC) \
+	-DBOOTCFG_DATA_DIR=\"$(abspath $(BOOTCFG_DATA))\"
+DEPS_test_bootcfg   := $(BOOTCFG_DTBS)
+
+# Every bad/*.dts includes base.dts; full.dts includes ca.pem.
+$(BOOTCFG_DATA)/%.dtb: $(BOOTCFG_FIX)/%.dts $(BOOTCFG_FIX)/base.dts \
+		$(BOOTCFG_FIX)/ca.pem
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+
+$(BOOTCFG_DATA)/boot-default.dtb: boot/config/default.dts
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+
+$(BOOTCFG_DATA)/ca.pem: $(BOOTCFG_FIX)/ca.pem
+	@mkdir -p $(dir $@)
+	cp $< $@
