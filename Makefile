@@ -37,6 +37,7 @@ SHELL := /bin/bash
 # global guard seeded at boot, frame pointers for backtraces.
 KGENFLAGS := -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 	-mgeneral-regs-only -mcmodel=kernel -fno-omit-frame-pointer \
+	-fno-optimize-sibling-calls \
 	-fstack-protector-strong -mstack-protector-guard=global \
 	-fno-strict-aliasing -fno-common -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -mno-80387 -mno-mmx -mno-sse -mno-sse2 -O2 -g

@@ -14,6 +14,7 @@
 #include "kernel/bootcfg.h"
 #include "kernel/drbg.h"
 #include "kernel/entropy.h"
+#include "kernel/fmt.h"
 #include "kernel/heap.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
@@ -33,13 +34,56 @@ static struct bootcfg config;
 static struct percpu bsp_early;
 static char early_ist[3][4096] __attribute__((aligned(16)));
 
+/* What the boot-info parser read, for "bootinfo.dump": the captures feed
+ * the host unit tests (tests/unit/data/bootinfo/). */
+static struct {
+	uint64_t pa;
+	uint32_t len;
+} early_reads[64];
+static uint32_t n_early_reads;
+
 static const void *early_map(void *ctx, uint64_t pa, size_t len)
 {
 	(void)ctx;
 	/* The boot tables identity-map the first 4 GiB. */
 	if (pa + len < pa || pa + len > (4ull << 30))
 		return NULL;
+	for (uint32_t i = 0; i < n_early_reads; i++) {
+		uint64_t b = early_reads[i].pa, e = b + early_reads[i].len;
+
+		if (pa <= e && pa + len >= b) {	/* overlaps or touches: grow */
+			uint64_t nb = pa < b ? pa : b, ne = pa + len > e ? pa + len : e;
+
+			if (ne - nb <= UINT32_MAX) {
+				early_reads[i].pa = nb;
+				early_reads[i].len = (uint32_t)(ne - nb);
+				return (const void *)(uintptr_t)pa;
+			}
+		}
+	}
+	if (n_early_reads < 64 && len <= UINT32_MAX) {
+		early_reads[n_early_reads].pa = pa;
+		early_reads[n_early_reads++].len = (uint32_t)len;
+	}
 	return (const void *)(uintptr_t)pa;
+}
+
+static void dump_early_reads(uint32_t magic, uint32_t info_pa)
+{
+	pr_info("bootdump: magic %x info %x", magic, info_pa);
+	for (uint32_t i = 0; i < n_early_reads; i++) {
+		const uint8_t *p = (const uint8_t *)(uintptr_t)early_reads[i].pa;
+
+		for (uint32_t off = 0; off < early_reads[i].len; off += 32) {
+			char hex[65];
+			uint32_t n = early_reads[i].len - off < 32 ? early_reads[i].len - off : 32;
+
+			for (uint32_t j = 0; j < n; j++)
+				ksnprintf(hex + 2 * j, 3, "%02x", p[off + j]);
+			pr_info("bootdump: %llx %s",
+				(unsigned long long)(early_reads[i].pa + off), hex);
+		}
+	}
 }
 
 static const void *physmap_read(void *ctx, uint64_t pa, size_t len)
@@ -165,6 +209,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		bootinfo.loader[0] ? bootinfo.loader : "?", bootinfo.cmdline,
 		bootinfo.cmdline_truncated ? " (truncated)" : "");
 	system_init(bootinfo.cmdline);
+	if (bootinfo_cmdline_opt(bootinfo.cmdline, "bootinfo.dump", NULL, 0))
+		dump_early_reads(magic, info_pa);
 	if (bootinfo_cmdline_opt(bootinfo.cmdline, "log.debug", NULL, 0))
 		log_set_console_level(LOG_DEBUG);
 	pr_info("cpu: %s %s%s", cpu_feat.vendor, cpu_feat.brand,

@@ -18,6 +18,6 @@ echo "	.quad $(printf '%s\n' "$list" | grep -c . || true)"
 echo 'ksyms_addr:'
 printf '%s\n' "$list" | awk 'NF { print "\t.quad 0x" $1 }'
 echo 'ksyms_name_off:'
-printf '%s\n' "$list" | awk 'NF { print "\t.long " off; off += length($2) + 1 }'
+printf '%s\n' "$list" | awk 'BEGIN { off = 0 } NF { print "\t.long " off; off += length($2) + 1 }'
 echo 'ksyms_names:'
 printf '%s\n' "$list" | awk 'NF { print "\t.asciz \"" $2 "\"" }'
