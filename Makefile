@@ -81,30 +81,34 @@ $(BUILD)/k/%.S.o: %.S | $(BUILD)/gen/asm_offsets.h
 # Structure offsets for assembly, generated from C (STYLE: never by hand).
 $(BUILD)/gen/asm_offsets.h: arch/x86_64/asm_offsets.c $(wildcard arch/x86_64/*.h kernel/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -S $< -o $@.s
-	sed -n 's/.*@@ASM@@ \([A-Z0-9_]*\) \$$\?\([0-9-]*\).*/#define \1 \2/p' $@.s > $@.tmp
-	mv $@.tmp $@
+	$(call say,GEN,$@)
+	$(Q)$(CC) $(KCFLAGS) -S $< -o $@.s
+	$(Q)sed -n 's/.*@@ASM@@ \([A-Z0-9_]*\) \$$\?\([0-9-]*\).*/#define \1 \2/p' $@.s > $@.tmp
+	$(Q)mv $@.tmp $@
 
 # Two links: the second embeds the first's text symbols for readable
 # backtraces. The table sits after all text, so text does not move.
 $(BUILD)/bastion.elf: $(KOBJS) $(TP_LIBS) linker.ld tools/gen-ksyms.sh tools/check-image.sh
-	tools/gen-ksyms.sh /dev/null > $(BUILD)/ksyms0.S
-	$(CC) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
-	$(CC) $(KLDFLAGS) -o $@.pass1 $(KOBJS) $(BUILD)/ksyms0.o $(TP_LIBS)
-	tools/gen-ksyms.sh $@.pass1 > $(BUILD)/ksyms.S
-	$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
-	$(CC) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.o $(TP_LIBS)
-	tools/check-image.sh $@
-	@cmp -s <(nm $@.pass1 | grep -i ' t ') <(nm $@ | grep -i ' t ') || \
+	$(call say,LD,$@)
+	$(Q)tools/gen-ksyms.sh /dev/null > $(BUILD)/ksyms0.S
+	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	$(Q)$(CC) $(KLDFLAGS) -o $@.pass1 $(KOBJS) $(BUILD)/ksyms0.o $(TP_LIBS)
+	$(Q)tools/gen-ksyms.sh $@.pass1 > $(BUILD)/ksyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(Q)$(CC) $(KLDFLAGS) -Wl,-Map=$(BUILD)/bastion.map -o $@ $(KOBJS) $(BUILD)/ksyms.o $(TP_LIBS)
+	$(Q)tools/check-image.sh $@
+	$(Q)cmp -s <(nm $@.pass1 | grep -i ' t ') <(nm $@ | grep -i ' t ') || \
 		{ echo "ksyms: text moved between links"; rm -f $@; exit 1; }
 
 $(BUILD)/%.dtb: boot/config/%.dts | deps
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(call say,DTC,$@)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 $(BUILD)/bootcfg.dtb: $(CONFIG) | deps
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(call say,DTC,$@)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 -include $(KOBJS:.o=.d)
 

@@ -327,70 +327,46 @@ static bool ipv4_unicast(uint32_t a)
 	return top != 0 && top != 127 && top < 224;
 }
 
-/* An interface address "a.b.c.d/n": a unicast host of its subnet. */
-static int get_cidr(struct pctx *p, const char *prop, const void *v, int len,
-		    struct bootcfg_ipv4 *out)
+/* An interface address "a.b.c.d/n" (a unicast host of its subnet), or
+ * with cidr false a plain unicast "a.b.c.d" (prefix left 0). */
+static int get_addr(struct pctx *p, const char *prop, const void *v, int len,
+		    bool cidr, struct bootcfg_ipv4 *out)
 {
+	const char *s, *why = cidr ? "expected a.b.c.d/n" : "expected a.b.c.d";
 	char nb[SHOWN_MAX], ab[16];
-	const char *s, *why = "expected a.b.c.d/n";
 	uint32_t a, n = 0, host;
 	int rc = get_str(p, prop, v, len, 63, &s);
 
 	if (rc)
 		return rc;
 	s = parse_quad(s, &a, &why);
-	if (!s || *s++ != '/' || *s < '0' || *s > '9')
-		goto bad;
-	if (s[0] == '0' && s[1]) {
-		why = "leading zero in the prefix";
-		goto bad;
+	if (s && cidr) {
+		if (*s++ != '/' || *s < '0' || *s > '9')
+			s = NULL;
+		else if (s[0] == '0' && s[1])
+			why = "leading zero in the prefix", s = NULL;
+		for (; s && *s >= '0' && *s <= '9' && n <= 32; s++)
+			n = n * 10 + (uint32_t)(*s - '0');
+		if (n > 32)
+			why = "prefix must be 0..32", s = NULL;
 	}
-	for (; *s >= '0' && *s <= '9' && n <= 32; s++)
-		n = n * 10 + (uint32_t)(*s - '0');
-	if (n > 32) {
-		why = "prefix must be 0..32";
-		goto bad;
-	}
-	if (*s)
-		goto bad;
+	if (!s || *s)
+		return fail(p, -EINVAL, "%s \"%s\": %s", prop,
+			    SHOW(nb, v, (size_t)len), why);
 	fmt_ipv4(ab, sizeof(ab), a);
-	if (n == 0)
+	if (cidr && n == 0)
 		return fail(p, -EINVAL, "%s %s/0: an interface address needs "
 			    "a prefix of 1..32", prop, ab);
 	if (!ipv4_unicast(a))
 		return fail(p, -EINVAL, "%s %s is not a unicast host address",
 			    prop, ab);
 	host = a & ~prefix_mask(n);
-	if (n <= 30 && (host == 0 || host == ~prefix_mask(n)))
+	if (cidr && n <= 30 && (host == 0 || host == ~prefix_mask(n)))
 		return fail(p, -EINVAL, "%s %s/%u is the %s address of its "
 			    "subnet", prop, ab, n,
 			    host ? "broadcast" : "network");
 	out->addr = a;
 	out->prefix = (uint8_t)n;
-	return 0;
-bad:
-	return fail(p, -EINVAL, "%s \"%s\": %s", prop,
-		    SHOW(nb, v, (size_t)len), why);
-}
-
-static int get_ipv4(struct pctx *p, const char *prop, const void *v, int len,
-		    uint32_t *out)
-{
-	char nb[SHOWN_MAX];
-	const char *s, *why = "expected a.b.c.d";
-	uint32_t a;
-	int rc = get_str(p, prop, v, len, 63, &s);
-
-	if (rc)
-		return rc;
-	s = parse_quad(s, &a, &why);
-	if (!s || *s)
-		return fail(p, -EINVAL, "%s \"%s\": %s", prop,
-			    SHOW(nb, v, (size_t)len), why);
-	if (!ipv4_unicast(a))
-		return fail(p, -EINVAL, "%s \"%s\" is not a unicast address",
-			    prop, SHOW(nb, v, (size_t)len));
-	*out = a;
 	return 0;
 }
 
@@ -446,8 +422,8 @@ static bool ignored_prop(const char *name)
 	return !strcmp(name, "phandle") || !strcmp(name, "linux,phandle");
 }
 
-/* Calls fn for every property of node; names outside names[] and repeated
- * names are errors. *seen gets one bit per names[] entry present. */
+/* Calls fn (if any) for every property of node; names outside names[] and
+ * repeated names are errors. *seen gets one bit per names[] entry present. */
 static int walk_props(struct pctx *p, int node, const char *const *names,
 		      unsigned nnames, prop_fn fn, void *obj, uint32_t *seen)
 {
@@ -475,7 +451,7 @@ static int walk_props(struct pctx *p, int node, const char *const *names,
 			return fail(p, -EINVAL, "property \"%s\" given twice",
 				    name);
 		*seen |= 1u << i;
-		rc = fn(p, obj, i, name, v, len);
+		rc = fn ? fn(p, obj, i, name, v, len) : 0;
 		if (rc)
 			return rc;
 	}
@@ -513,6 +489,50 @@ static int no_subnodes(struct pctx *p, int node)
 		return rc;
 	return fail(p, -EINVAL, "unknown node \"%s\"",
 		    SHOW(nb, name, SHOWN_MAX));
+}
+
+typedef int (*item_fn)(struct pctx *p, int node, const char *name,
+		       uint32_t idx);
+
+/* A list node (networks, vms): no properties, at most max subnodes, each
+ * with a valid name of its own, parsed by item() into slot *count. */
+static int walk_list(struct pctx *p, int list, const char *path,
+		     const char *what, uint32_t max, uint32_t *count,
+		     item_fn item)
+{
+	const char *name;
+	uint32_t seen;
+	int node, rc;
+
+	set_path(p, NULL, path);
+	rc = walk_props(p, list, NULL, 0, NULL, NULL, &seen);
+	if (rc)
+		return rc;
+	*count = 0;
+	fdt_for_each_subnode(node, p->fdt, list) {
+		set_path(p, NULL, path);
+		rc = node_name(p, node, &name);
+		if (rc)
+			return rc;
+		if (*count == max)
+			return fail(p, -E2BIG, "more than %u %ss", max, what);
+		if (!valid_name(name))
+			return bad_name(p, what, name, SHOWN_MAX);
+		set_path(p, path, name);
+		/* Exact match: valid names have no '@unit' part. */
+		if (fdt_subnode_offset(p->fdt, list, name) != node)
+			return fail(p, -EINVAL, "%s defined twice", what);
+		rc = item(p, node, name, *count);
+		if (rc)
+			return rc;
+		(*count)++;
+	}
+	if (node != -FDT_ERR_NOTFOUND) {
+		set_path(p, NULL, path);
+		return fail(p, -EBADMSG, "bad subnode (%s)",
+			    fdt_strerror(node));
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ host */
@@ -555,6 +575,8 @@ static int parse_host(struct pctx *p, int node)
 	uint32_t seen;
 	int rc;
 
+	if (node < 0)
+		return 0;
 	set_path(p, NULL, "host");
 	rc = walk_props(p, node, host_props, HOST_NPROPS, host_prop, p->c,
 			&seen);
@@ -583,6 +605,7 @@ static int mgmt_prop(struct pctx *p, void *obj, unsigned idx,
 		     const char *name, const void *v, int len)
 {
 	struct bootcfg_mgmt *m = obj;
+	struct bootcfg_ipv4 gw = { 0, 0 };
 	uint32_t port = 0;
 	int rc;
 
@@ -592,9 +615,11 @@ static int mgmt_prop(struct pctx *p, void *obj, unsigned idx,
 	case MG_DHCP:
 		return get_flag(p, name, len, &m->dhcp);
 	case MG_ADDRESS:
-		return get_cidr(p, name, v, len, &m->address);
+		return get_addr(p, name, v, len, true, &m->address);
 	case MG_GATEWAY:
-		return get_ipv4(p, name, v, len, &m->gateway);
+		rc = get_addr(p, name, v, len, false, &gw);
+		m->gateway = gw.addr;
+		return rc;
 	case MG_PORT:
 		rc = get_u32(p, name, v, len, 1, 65535, &port);
 		if (!rc)
@@ -627,6 +652,9 @@ static int parse_mgmt(struct pctx *p, int node)
 	int rc;
 
 	set_path(p, NULL, "management");
+	m->network = find_net(p->c, BOOTCFG_DEF_NETWORK);
+	if (node < 0)
+		goto out;
 	m->dhcp = false;
 	rc = walk_props(p, node, mgmt_props, MG_NPROPS, mgmt_prop, m, &seen);
 	if (rc)
@@ -645,7 +673,14 @@ static int parse_mgmt(struct pctx *p, int node)
 	}
 	if (!(seen & (1u << MG_CERT)) != !(seen & (1u << MG_KEY)))
 		return fail(p, -EINVAL, "host-cert and host-key go together");
-	return no_subnodes(p, node);
+	rc = no_subnodes(p, node);
+	if (rc)
+		return rc;
+out:
+	if (m->network < 0)
+		return fail(p, -EINVAL, "network \"%s\" is not defined in "
+			    "networks", BOOTCFG_DEF_NETWORK);
+	return 0;
 }
 
 /* ------------------------------------------------------------ networks */
@@ -675,52 +710,34 @@ static int net_prop(struct pctx *p, void *obj, unsigned idx,
 	return -EINVAL;
 }
 
-static int parse_networks(struct pctx *p, int parent)
+static int parse_net(struct pctx *p, int node, const char *name,
+		     uint32_t idx)
 {
-	struct bootcfg *c = p->c;
-	struct bootcfg_net *n;
-	const char *name;
+	struct bootcfg_net *n = &p->c->nets[idx];
 	uint32_t seen, i;
-	int node, rc;
+	int rc;
 
-	c->nnets = 0;
-	memset(c->nets, 0, sizeof(c->nets));
-	fdt_for_each_subnode(node, p->fdt, parent) {
-		set_path(p, NULL, "networks");
-		rc = node_name(p, node, &name);
-		if (rc)
-			return rc;
-		if (c->nnets == BOOTCFG_MAX_NETWORKS)
-			return fail(p, -E2BIG, "more than %u networks",
-				    BOOTCFG_MAX_NETWORKS);
-		if (!valid_name(name))
-			return bad_name(p, "network", name, SHOWN_MAX);
-		set_path(p, "networks", name);
-		if (find_net(c, name) >= 0)
-			return fail(p, -EINVAL, "network defined twice");
-		n = &c->nets[c->nnets];
-		scopy(n->name, name, sizeof(n->name));
-		rc = walk_props(p, node, net_props, NET_NPROPS, net_prop, n,
-				&seen);
-		if (rc)
-			return rc;
-		rc = no_subnodes(p, node);
-		if (rc)
-			return rc;
-		/* Two networks on the same wire would merge. */
-		for (i = 0; n->uplink && i < c->nnets; i++)
-			if (c->nets[i].uplink && c->nets[i].vlan == n->vlan)
-				return fail(p, -EINVAL, "vlan %u is also the "
-					    "uplink vlan of networks/%s",
-					    n->vlan, c->nets[i].name);
-		c->nnets++;
-	}
-	if (node != -FDT_ERR_NOTFOUND) {
-		set_path(p, NULL, "networks");
-		return fail(p, -EBADMSG, "bad subnode (%s)",
-			    fdt_strerror(node));
-	}
-	return 0;
+	memset(n, 0, sizeof(*n));
+	scopy(n->name, name, sizeof(n->name));
+	rc = walk_props(p, node, net_props, NET_NPROPS, net_prop, n, &seen);
+	if (rc)
+		return rc;
+	/* Two networks on the same wire would merge. */
+	for (i = 0; n->uplink && i < idx; i++)
+		if (p->c->nets[i].uplink && p->c->nets[i].vlan == n->vlan)
+			return fail(p, -EINVAL, "vlan %u is also the uplink "
+				    "vlan of networks/%s", n->vlan,
+				    p->c->nets[i].name);
+	return no_subnodes(p, node);
+}
+
+/* Absent: the default network stays. */
+static int parse_networks(struct pctx *p, int node)
+{
+	if (node < 0)
+		return 0;
+	return walk_list(p, node, "networks", "network", BOOTCFG_MAX_NETWORKS,
+			 &p->c->nnets, parse_net);
 }
 
 /* ------------------------------------------------------------ vms */
@@ -772,6 +789,8 @@ static int vm_prop(struct pctx *p, void *obj, unsigned idx,
 		   const char *name, const void *v, int len)
 {
 	struct bootcfg_vm *vm = obj;
+	struct bootcfg_ipv4 gw = { 0, 0 };
+	int rc;
 
 	switch (idx) {
 	case VM_KERNEL:
@@ -794,9 +813,11 @@ static int vm_prop(struct pctx *p, void *obj, unsigned idx,
 		return get_mac(p, name, v, len, vm->mac);
 	case VM_IPV4:
 		vm->has_ipv4 = true;
-		return get_cidr(p, name, v, len, &vm->ipv4);
+		return get_addr(p, name, v, len, true, &vm->ipv4);
 	case VM_GATEWAY:
-		return get_ipv4(p, name, v, len, &vm->gateway);
+		rc = get_addr(p, name, v, len, false, &gw);
+		vm->gateway = gw.addr;
+		return rc;
 	case VM_LABELS:
 		return get_labels(p, name, v, len, vm);
 	}
@@ -826,11 +847,15 @@ static int vm_subnodes(struct pctx *p, int node, struct bootcfg_vm *vm)
 	return 0;
 }
 
-static int parse_vm(struct pctx *p, int node, struct bootcfg_vm *vm)
+static int parse_vm(struct pctx *p, int node, const char *name,
+		    uint32_t idx)
 {
+	struct bootcfg_vm *vm = &p->c->vms[idx];
 	uint32_t seen;
 	int rc;
 
+	memset(vm, 0, sizeof(*vm));
+	scopy(vm->name, name, sizeof(vm->name));
 	vm->cmdline = "";
 	vm->memory_mib = BOOTCFG_DEF_MEM_MIB;
 	vm->vcpus = BOOTCFG_DEF_VCPUS;
@@ -854,42 +879,12 @@ static int parse_vm(struct pctx *p, int node, struct bootcfg_vm *vm)
 	return vm_subnodes(p, node, vm);
 }
 
-static int parse_vms(struct pctx *p, int parent)
+static int parse_vms(struct pctx *p, int node)
 {
-	struct bootcfg *c = p->c;
-	struct bootcfg_vm *vm;
-	const char *name;
-	uint32_t i;
-	int node, rc;
-
-	fdt_for_each_subnode(node, p->fdt, parent) {
-		set_path(p, NULL, "vms");
-		rc = node_name(p, node, &name);
-		if (rc)
-			return rc;
-		if (c->nvms == BOOTCFG_MAX_VMS)
-			return fail(p, -E2BIG, "more than %u VMs",
-				    BOOTCFG_MAX_VMS);
-		if (!valid_name(name))
-			return bad_name(p, "VM", name, SHOWN_MAX);
-		set_path(p, "vms", name);
-		for (i = 0; i < c->nvms; i++)
-			if (!strcmp(c->vms[i].name, name))
-				return fail(p, -EINVAL, "VM defined twice");
-		vm = &c->vms[c->nvms];
-		memset(vm, 0, sizeof(*vm));
-		scopy(vm->name, name, sizeof(vm->name));
-		rc = parse_vm(p, node, vm);
-		if (rc)
-			return rc;
-		c->nvms++;
-	}
-	if (node != -FDT_ERR_NOTFOUND) {
-		set_path(p, NULL, "vms");
-		return fail(p, -EBADMSG, "bad subnode (%s)",
-			    fdt_strerror(node));
-	}
-	return 0;
+	if (node < 0)
+		return 0;
+	return walk_list(p, node, "vms", "VM", BOOTCFG_MAX_VMS, &p->c->nvms,
+			 parse_vm);
 }
 
 /* ------------------------------------------------------------ whole tree */
@@ -956,64 +951,51 @@ static int check_compatible(struct pctx *p, int root)
 		    BOOTCFG_COMPATIBLE);
 }
 
-enum { ROOT_COMPATIBLE, ROOT_NPROPS };
-static const char *const root_props[ROOT_NPROPS] = {
-	[ROOT_COMPATIBLE] = "compatible",
-};
+static const char *const root_props[] = { "compatible" };
 
-static int root_prop(struct pctx *p, void *obj, unsigned idx,
-		     const char *name, const void *v, int len)
-{
-	(void)p, (void)obj, (void)idx, (void)name, (void)v, (void)len;
-	return 0;               /* checked by check_compatible() */
-}
-
-/* Container nodes (networks, vms) hold only subnodes. */
-static int no_props(struct pctx *p, int node, const char *path)
-{
-	uint32_t seen;
-
-	set_path(p, NULL, path);
-	return walk_props(p, node, NULL, 0, root_prop, NULL, &seen);
-}
-
-enum { N_HOST, N_MGMT, N_NETWORKS, N_VMS, N_COUNT };
-static const char *const root_nodes[N_COUNT] = {
-	[N_HOST]     = "host",
-	[N_MGMT]     = "management",
-	[N_NETWORKS] = "networks",
-	[N_VMS]      = "vms",
+/* The sections of the root node, in the order they are parsed: networks
+ * first, the others refer to them by name. Each takes -1 when absent. */
+static const struct {
+	const char *name;
+	int (*parse)(struct pctx *p, int node);
+} sections[] = {
+	{ "networks",   parse_networks },
+	{ "host",       parse_host },
+	{ "management", parse_mgmt },
+	{ "vms",        parse_vms },
 };
 
 static int parse_tree(struct pctx *p)
 {
-	int nodes[N_COUNT], root, node, rc, i;
+	int nodes[NELEM(sections)], node, rc;
 	char nb[SHOWN_MAX];
 	const char *name;
 	uint32_t seen;
+	unsigned i;
 
+	/* fdt_check_full() accepts a structure block of nothing but FDT_END;
+	 * dtc always puts the root node first, at offset 0. */
 	set_path(p, NULL, "/");
-	root = fdt_path_offset(p->fdt, "/");
-	if (root < 0)
-		return fail(p, -EBADMSG, "no root node (%s)",
-			    fdt_strerror(root));
-	rc = check_compatible(p, root);
+	if (!fdt_get_name(p->fdt, 0, NULL))
+		return fail(p, -EBADMSG, "no root node");
+	rc = check_compatible(p, 0);
 	if (rc)
 		return rc;
-	rc = walk_props(p, root, root_props, ROOT_NPROPS, root_prop, NULL,
+	rc = walk_props(p, 0, root_props, NELEM(root_props), NULL, NULL,
 			&seen);
 	if (rc)
 		return rc;
 
-	for (i = 0; i < N_COUNT; i++)
+	for (i = 0; i < NELEM(sections); i++)
 		nodes[i] = -1;
-	fdt_for_each_subnode(node, p->fdt, root) {
+	fdt_for_each_subnode(node, p->fdt, 0) {
 		rc = node_name(p, node, &name);
 		if (rc)
 			return rc;
-		for (i = 0; i < N_COUNT && strcmp(name, root_nodes[i]); i++)
+		for (i = 0; i < NELEM(sections) &&
+			    strcmp(name, sections[i].name); i++)
 			;
-		if (i == N_COUNT)
+		if (i == NELEM(sections))
 			return fail(p, -EINVAL, "unknown node \"%s\"",
 				    SHOW(nb, name, SHOWN_MAX));
 		if (nodes[i] >= 0)
@@ -1025,37 +1007,8 @@ static int parse_tree(struct pctx *p)
 		return fail(p, -EBADMSG, "bad subnode (%s)",
 			    fdt_strerror(node));
 
-	/* Networks first: the other nodes refer to them by name. */
-	if (nodes[N_NETWORKS] >= 0) {
-		rc = no_props(p, nodes[N_NETWORKS], "networks");
-		if (rc)
-			return rc;
-		rc = parse_networks(p, nodes[N_NETWORKS]);
-		if (rc)
-			return rc;
-	}
-	if (nodes[N_HOST] >= 0) {
-		rc = parse_host(p, nodes[N_HOST]);
-		if (rc)
-			return rc;
-	}
-	/* The default management network must exist unless named. */
-	p->c->mgmt.network = find_net(p->c, BOOTCFG_DEF_NETWORK);
-	if (nodes[N_MGMT] >= 0) {
-		rc = parse_mgmt(p, nodes[N_MGMT]);
-		if (rc)
-			return rc;
-	}
-	if (p->c->mgmt.network < 0) {
-		set_path(p, NULL, "management");
-		return fail(p, -EINVAL, "network \"%s\" is not defined in "
-			    "networks", BOOTCFG_DEF_NETWORK);
-	}
-	if (nodes[N_VMS] >= 0) {
-		rc = no_props(p, nodes[N_VMS], "vms");
-		if (rc)
-			return rc;
-		rc = parse_vms(p, nodes[N_VMS]);
+	for (i = 0; i < NELEM(sections); i++) {
+		rc = sections[i].parse(p, nodes[i]);
 		if (rc)
 			return rc;
 	}
@@ -1087,6 +1040,10 @@ static int check_blob(struct pctx *p, const void *blob, size_t len)
 	if (fdt_version(blob) < 17)
 		return fail(p, -EBADMSG, "devicetree version %u, need 17",
 			    fdt_version(blob));
+	/* Devicetree spec 5.1: the reservation map is 8-byte aligned, the
+	 * structure block 4-byte; libfdt reads both in place. */
+	if ((fdt_off_mem_rsvmap(blob) & 7) || (fdt_off_dt_struct(blob) & 3))
+		return fail(p, -EBADMSG, "misaligned devicetree blocks");
 	if (fdt_totalsize(blob) > len)
 		return fail(p, -EBADMSG, "header says %u bytes, only %zu given",
 			    fdt_totalsize(blob), len);

@@ -173,6 +173,32 @@ static void test_stack_overflow(volatile char *p)
 
 static void kmain_stage2(void);
 
+/* Waits up to 100 ms for this CPU's tick count to move past t0. */
+static bool tick_after(uint64_t t0)
+{
+	uint64_t w = time_ns();
+
+	while (this_cpu()->ticks == t0 && time_ns() - w < 100000000)
+		__asm__ volatile("hlt");
+	return this_cpu()->ticks != t0;
+}
+
+/* Proves both timer modes deliver interrupts before we call it ready. */
+static void timer_selftest(void)
+{
+	bool periodic, oneshot;
+	uint64_t t0 = this_cpu()->ticks, t1;
+
+	periodic = tick_after(t0) && tick_after(t0 + 1);
+	lapic_timer_oneshot(0);
+	t1 = this_cpu()->ticks;
+	lapic_timer_oneshot(2000000);			/* 2 ms */
+	oneshot = tick_after(t1);
+	lapic_timer_periodic(100);
+	pr_info("timer: LAPIC periodic 100 Hz %s, one-shot %s",
+		periodic ? "ok" : "FAILED", oneshot ? "ok" : "FAILED");
+}
+
 /* Runs fn on a new stack; never returns. */
 static __attribute__((noreturn)) void switch_stack(uint64_t top, void (*fn)(void))
 {
@@ -242,11 +268,14 @@ static void kmain_stage2(void)
 	cpu_setup_protections();
 
 	pr_info("entropy: %s", entropy_init());
-	r = drbg_init();
+	r = drbg_selftest();
+	if (r)
+		pr_err("entropy: CTR-DRBG self-test FAILED (%d)", r);
+	r = r ? r : drbg_init();
 	if (r)
 		pr_err("entropy: CTR-DRBG failed to seed (%d)", r);
 	else
-		pr_info("entropy: CTR-DRBG seeded");
+		pr_info("entropy: CTR-DRBG self-test passed, seeded");
 
 	lapic_init();
 	bsp->apic_id = lapic_id();
@@ -279,14 +308,7 @@ static void kmain_stage2(void)
 	r = netstack_init();
 	pr_info("net: lwIP %s", r ? "failed to start" : "ready (no interfaces yet)");
 
-	{
-		uint64_t t0 = this_cpu()->ticks, w = time_ns();
-
-		while (this_cpu()->ticks == t0 && time_ns() - w < 100000000)
-			__asm__ volatile("hlt");
-		pr_info("timer: %s", this_cpu()->ticks != t0 ?
-			"periodic LAPIC interrupts at 100 Hz" : "NO timer interrupts");
-	}
+	timer_selftest();
 	pr_info("mem: %llu of %llu pages free",
 		(unsigned long long)page_free_count(),
 		(unsigned long long)page_total_count());

@@ -34,6 +34,10 @@ uint64_t kstack_alloc(void);
 /* Identity-maps or unmaps one low page (the AP start-up trampoline). */
 int mm_identity_map_page(uint64_t pa, int map);
 
+/* True when va is mapped in the kernel tables (lock-free: for the crash
+ * path, which must not fault while walking a corrupt stack). */
+int mm_is_mapped(uint64_t va);
+
 /* Address ranges of the kernel image, for the boot report. */
 void mm_kernel_image(uint64_t *pa_start, uint64_t *pa_end);
 

@@ -14,10 +14,15 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 include $(wildcard tests/unit/test_*.mk)
 
+# Fixtures built for tests (.dtb and the like) are kept, not deleted as
+# intermediates.
+.SECONDARY:
+
 .SECONDEXPANSION:
 $(BUILD)/host/test_%: tests/unit/test_%.c tests/unit/test_%.mk $$(SRCS_test_%) $$(DEPS_test_%) | deps $(TP_SRC)/.stamp
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) $(CFLAGS_test_$*) -o $@ $< $(SRCS_test_$*) -lcmocka
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(CFLAGS_test_$*) -o $@ $< $(SRCS_test_$*) -lcmocka
 
 check-unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \

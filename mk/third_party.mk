@@ -83,21 +83,25 @@ $(TP_LWIP_SRCS) $(TP_MBED_SRCS) $(TP_FDT_SRCS): | $(TP_SRC)/.stamp
 
 $(TP_LWIP_OBJS): $(TP_OUT)/lwip/%.o: $(TP_SRC)/lwip/src/%.c | $(TP_SRC)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(TP_CFLAGS) $(TP_LWIP_INC) $(TP_MBED_INC) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(TP_CFLAGS) $(TP_LWIP_INC) $(TP_MBED_INC) -MMD -MP -c $< -o $@
 
 $(TP_MBED_OBJS): $(TP_OUT)/mbedtls/%.o: $(TP_SRC)/mbedtls/library/%.c | $(TP_SRC)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(TP_CFLAGS) $(TP_MBED_INC) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(TP_CFLAGS) $(TP_MBED_INC) -MMD -MP -c $< -o $@
 
 $(TP_FDT_OBJS): $(TP_OUT)/libfdt/%.o: $(TP_SRC)/libfdt/%.c | $(TP_SRC)/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(TP_CFLAGS) $(TP_FDT_INC) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(TP_CFLAGS) $(TP_FDT_INC) -MMD -MP -c $< -o $@
 
 $(TP_OUT)/liblwip.a: $(TP_LWIP_OBJS)
 $(TP_OUT)/libmbedtls.a: $(TP_MBED_OBJS)
 $(TP_OUT)/libfdt.a: $(TP_FDT_OBJS)
 $(TP_LIBS):
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)$(AR) rcs $@ $^
 
 -include $(TP_LWIP_OBJS:.o=.d) $(TP_MBED_OBJS:.o=.d) $(TP_FDT_OBJS:.o=.d)

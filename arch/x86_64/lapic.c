@@ -154,7 +154,9 @@ static bool pit_done(void)
 	return inb(0x61) & 0x20;
 }
 
-static void measure(uint64_t *tsc_hz_out, uint64_t *apic_hz_out)
+/* Returns false when the PIT never fired (absent or clock-gated, as on
+ * some recent boards): the caller then trusts CPUID alone. */
+static bool measure(uint64_t *tsc_hz_out, uint64_t *apic_hz_out)
 {
 	const uint16_t count = 11932;		/* 10 ms */
 	uint64_t t0, t1, spins = 0;
@@ -172,6 +174,7 @@ static void measure(uint64_t *tsc_hz_out, uint64_t *apic_hz_out)
 	wr(REG_TIMER_INIT, 0);
 	*tsc_hz_out = (t1 - t0) * 100;
 	*apic_hz_out = (uint64_t)(a0 - a1) * 100;
+	return pit_done();
 }
 
 void lapic_calibrate(void)
@@ -179,8 +182,10 @@ void lapic_calibrate(void)
 	uint64_t t[3], a[3], tmp;
 	uint32_t eax, ebx, ecx, edx;
 
+	bool pit = true;
+
 	for (int i = 0; i < 3; i++)
-		measure(&t[i], &a[i]);
+		pit = measure(&t[i], &a[i]) && pit;
 	/* Median of three: one measurement may catch an emulator hiccup. */
 	for (int i = 0; i < 3; i++)
 		for (int j = i + 1; j < 3; j++) {
@@ -196,7 +201,14 @@ void lapic_calibrate(void)
 		cpuid(0x15, 0, &eax, &ebx, &ecx, &edx);
 		if (eax && ebx && ecx)
 			tsc_rate = (uint64_t)ecx * ebx / eax;
+		/* The APIC timer runs from the core crystal (SDM Vol 3A
+		 * 10.5.4): divided by 16 as programmed. */
+		if (!pit && ecx)
+			timer_rate = ecx / 16;
 	}
+	if (!pit)
+		pr_warn("time: the PIT did not respond; rates from CPUID%s",
+			timer_rate ? "" : " are unknown, using guesses");
 	if (!tsc_rate)
 		tsc_rate = 1000000000;		/* never divide by zero below */
 	if (!timer_rate)

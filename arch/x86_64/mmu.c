@@ -311,6 +311,15 @@ int mm_identity_map_page(uint64_t pa, int map)
 	return r;
 }
 
+int mm_is_mapped(uint64_t va)
+{
+	uint64_t pa, pte;
+
+	if (!kroot || !physmap_off)
+		return va >= KERNEL_VMA;	/* boot tables: the image is mapped */
+	return pt_lookup(&kops, kroot, va, &pa, &pte);
+}
+
 void mm_kernel_image(uint64_t *pa_start, uint64_t *pa_end)
 {
 	*pa_start = KERNEL_PHYS;

@@ -10,6 +10,7 @@
 #include "kernel/fmt.h"
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
+#include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "kernel/system.h"
 
@@ -109,11 +110,14 @@ static void print_frame(int i, uint64_t addr)
  * it never faults. */
 static bool frame_ok(uint64_t rbp, uint64_t prev)
 {
-	if (!rbp || (rbp & 7) || rbp <= prev)
+	if (!rbp || (rbp & 7) || rbp <= prev || rbp + 16 < rbp)
 		return false;
-	if (rbp >= KSTACK_BASE && rbp < KSTACK_BASE + (uint64_t)KSTACK_SLOTS * KSTACK_SLOT)
-		return true;
-	return rbp >= KERNEL_VMA;	/* the boot and IST stacks live in .bss */
+	if (!(rbp >= KSTACK_BASE && rbp < KSTACK_BASE + (uint64_t)KSTACK_SLOTS * KSTACK_SLOT) &&
+	    !(rbp >= KERNEL_VMA))	/* the boot and early IST stacks live in .bss */
+		return false;
+	/* Both words of the frame must be readable (a frame may straddle a
+	 * page boundary). */
+	return mm_is_mapped(rbp) && mm_is_mapped(rbp + 8);
 }
 
 void backtrace_print(uint64_t rip, uint64_t rbp, int max)

@@ -8,9 +8,10 @@
 #ifndef LIBFDT_ENV_H
 #define LIBFDT_ENV_H
 
-/* On the host, strnlen() is POSIX 2008: make glibc declare it even under
- * -std=c11 (libfdt's .c files include this header first). */
-#if __STDC_HOSTED__ && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)
+/* On the host, libfdt's strnlen() is POSIX 2008, which glibc hides under
+ * a strict -std=c11; libfdt's .c files include this header first. */
+#if __STDC_HOSTED__ && defined(__STRICT_ANSI__) && \
+	!defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
 

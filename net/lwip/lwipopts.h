@@ -69,8 +69,10 @@
 
 /* ---------------------------------------------------------- TCP */
 
-/* Windows of 16 segments: image uploads over the console are the bulk
- * transfer; 23 KiB stays below 64 KiB, so no window scaling. */
+/* Windows of 16 segments (23 KiB): above one full TLS record (16 KiB),
+ * without which altcp_tls can stall waiting for a record the window
+ * cannot hold, and roomy for image uploads; below 64 KiB, so no window
+ * scaling. */
 #define TCP_MSS				1460
 #define TCP_WND				(16 * TCP_MSS)
 #define TCP_SND_BUF			(16 * TCP_MSS)
