@@ -124,6 +124,7 @@ _start32:
 1:	wrmsr
 
 	mov	%cr0, %eax
+	and	$~0x60000000, %eax	/* CD, NW off: caches on */
 	or	$0x80010001, %eax	/* PG, WP, PE */
 	mov	%eax, %cr0
 
@@ -177,8 +178,8 @@ no_lm_msg:
 	.balign 8
 boot_gdt:
 	.quad	0
-	.quad	0x00af9a000000ffff	/* 0x08: 64-bit code */
-	.quad	0x00cf92000000ffff	/* 0x10: data */
+	.quad	0x00af9b000000ffff	/* 0x08: 64-bit code, accessed */
+	.quad	0x00cf93000000ffff	/* 0x10: data, accessed */
 boot_gdtr:
 	.short	boot_gdtr - boot_gdt - 1
 	.long	boot_gdt

@@ -239,7 +239,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		dump_early_reads(magic, info_pa);
 	if (bootinfo_cmdline_opt(bootinfo.cmdline, "log.debug", NULL, 0))
 		log_set_console_level(LOG_DEBUG);
-	pr_info("cpu: %s %s%s", cpu_feat.vendor, cpu_feat.brand,
+	pr_info("cpu: %s %s%s%s%s", cpu_feat.vendor, cpu_feat.brand,
+		cpu_feat.vmx ? ", VT-x" : "", cpu_feat.svm ? ", AMD-V" : "",
 		cpu_feat.hypervisor ? " (under a hypervisor)" : "");
 
 	mm_init(&bootinfo);

@@ -5,9 +5,11 @@
 #                            QEMU monitor on the terminal (Ctrl-A x quits)
 #   make run ACCEL=kvm       the same under KVM with the host CPU (-cpu host)
 #   make run EMU=bochs       the ISO in Bochs (corei7_skylake_x: VT-x + EPT),
-#                            console on the terminal, Ctrl-C quits
+#                            console output on the terminal (no input yet),
+#                            Ctrl-C quits
 #   make run-iso [UEFI=1]    the ISO in QEMU under SeaBIOS (or OVMF)
-#   make run-pxe             $(BUILD)/pxe over QEMU's TFTP and iPXE
+#   make run-pxe             $(BUILD)/pxe over QEMU's TFTP and iPXE (BIOS:
+#                            iPXE loads Multiboot kernels only there)
 #   make check-system        the system tests (tests/system, pytest)
 #
 # SMP, MEM, CMDLINE apply to all of them; the ISO and PXE runs use media
@@ -16,7 +18,7 @@
 RUN_QEMU  := tools/run-qemu.py
 RUN_BOCHS := tools/run-bochs.py
 UEFI      ?=
-RUN_QEMU_ARGS = --smp $(SMP) --mem $(MEM) --accel $(ACCEL) $(if $(UEFI),--uefi)
+RUN_QEMU_ARGS = --smp $(SMP) --mem $(MEM) --accel $(ACCEL)
 
 ifeq ($(filter qemu bochs,$(EMU)),)
 run: ; $(error EMU=$(EMU): choose qemu or bochs)
@@ -36,7 +38,7 @@ run-bochs: $(ISO) | deps
 	$(RUN_BOCHS) --iso $(ISO) --smp $(SMP) --mem $(MEM)
 
 run-iso: $(ISO) | deps
-	$(RUN_QEMU) $(RUN_QEMU_ARGS) --iso $(ISO)
+	$(RUN_QEMU) $(RUN_QEMU_ARGS) --iso $(ISO) $(if $(UEFI),--uefi)
 
 run-pxe: $(PXE_DIR)/boot.ipxe | deps
 	$(RUN_QEMU) $(RUN_QEMU_ARGS) --pxe $(PXE_DIR)

@@ -14,7 +14,8 @@ QEMU's code 1 (status 0, or a QEMU error reported above) becomes 0.
 
 Captured (--log FILE): stdin is /dev/null, the serial console is copied to
 FILE as it arrives (and to stdout unless --quiet), QEMU's own messages go to
-FILE.qemu, and QEMU is killed after --timeout seconds. Exit status: QEMU's
+FILE.qemu, QEMU's reset log (triple faults, under TCG) to FILE.cpu, and
+QEMU is killed after --timeout seconds. Exit status: QEMU's
 (isa-debug-exit makes it (N << 1) | 1 for a kernel status N), 124 on timeout.
 
 The kernel's test.exit contract: it prints "bastion: shutdown status=N",
@@ -33,6 +34,7 @@ import time
 OVMF = "/usr/share/ovmf/OVMF.fd"
 EXIT_TIMEOUT = 124
 READY = b"bastion: ready"
+SHUTDOWN = b"bastion: shutdown status="
 
 
 def die(msg):
@@ -87,7 +89,10 @@ def build_argv(a):
             die(f"UEFI needs {OVMF} (Debian package ovmf)")
         argv += ["-bios", OVMF]
     if a.log:
-        argv += ["-serial", "stdio", "-monitor", "none"]
+        # Resets and triple faults (which -no-reboot turns into an exit
+        # with code 0) are logged to FILE.cpu.
+        argv += ["-serial", "stdio", "-monitor", "none",
+                 "-d", "cpu_reset,guest_errors", "-D", a.log + ".cpu"]
     else:
         argv += ["-serial", "mon:stdio"]
     return argv + a.extra
@@ -155,12 +160,17 @@ def run_captured(argv, a):
                     kill_group(p)
                     break
                 time.sleep(0.05)
+        msg = None
         if timed_out:
             msg = f"run-qemu: timeout after {a.timeout} s, QEMU killed\n"
+        elif p.returncode == 0 and SHUTDOWN not in seen:
+            msg = ("run-qemu: QEMU ended (code 0) before 'bastion: shutdown': "
+                   "the guest reset or triple-faulted (-no-reboot); see QEMU's "
+                   f"reset log {a.log}.cpu\n")
+        if msg:
             err.write(msg.encode())
             sys.stderr.write(msg)
-            return EXIT_TIMEOUT
-        return p.returncode
+        return EXIT_TIMEOUT if timed_out else p.returncode
 
 
 def run_interactive(argv):

@@ -38,6 +38,7 @@ ap_pm32:
 	or	T(ap_boot_data) + APB_EFER, %eax
 	wrmsr
 	mov	%cr0, %eax
+	and	$~0x60000000, %eax	/* CD, NW: caching on (they reset set) */
 	or	$0x80010001, %eax	/* PG, WP, PE */
 	mov	%eax, %cr0
 	ljmp	$0x18, $T(ap_lm64)
@@ -57,9 +58,13 @@ ap_lm64:
 	.balign 8
 ap_gdt:
 	.quad	0
-	.quad	0x00cf9a000000ffff	/* 0x08: 32-bit code */
-	.quad	0x00cf92000000ffff	/* 0x10: data */
-	.quad	0x00af9a000000ffff	/* 0x18: 64-bit code */
+	/* Accessed bits preset: the trampoline page is mapped read-only once
+	 * paging is on, and a CPU that sets the bit on a segment load would
+	 * fault writing it (SDM Vol 3A 3.4.5.1; KVM and real CPUs do, QEMU's
+	 * TCG does not). */
+	.quad	0x00cf9b000000ffff	/* 0x08: 32-bit code */
+	.quad	0x00cf93000000ffff	/* 0x10: data */
+	.quad	0x00af9b000000ffff	/* 0x18: 64-bit code */
 ap_gdtr:
 	.short	ap_gdtr - ap_gdt - 1
 	.long	T(ap_gdt)

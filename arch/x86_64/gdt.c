@@ -23,8 +23,8 @@ void gdt_load(struct percpu *pc)
 	pc->tss.iomap_base = sizeof(pc->tss);	/* no I/O bitmap */
 
 	pc->gdt[0] = 0;
-	pc->gdt[1] = 0x00af9a000000ffffull;	/* 64-bit code, DPL 0 */
-	pc->gdt[2] = 0x00cf92000000ffffull;	/* data */
+	pc->gdt[1] = 0x00af9b000000ffffull;	/* 64-bit code, DPL 0, accessed */
+	pc->gdt[2] = 0x00cf93000000ffffull;	/* data, accessed */
 	/* 64-bit available TSS, 16-byte descriptor (SDM Vol 3A 7.2.3) */
 	pc->gdt[3] = (lim & 0xffff) | ((tss & 0xffffff) << 16) |
 		     (0x89ull << 40) | (((lim >> 16) & 0xf) << 48) |

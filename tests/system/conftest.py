@@ -15,7 +15,8 @@ import subprocess
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, os.environ.get("BASTION_BUILD", "build"))
+BUILD_ARG = os.environ.get("BASTION_BUILD", "build")   # as make's BUILD
+BUILD = os.path.join(ROOT, BUILD_ARG)
 LOG_DIR = os.path.join(BUILD, "test-logs")
 RUN_QEMU = os.path.join(ROOT, "tools", "run-qemu.py")
 RUN_BOCHS = os.path.join(ROOT, "tools", "run-bochs.py")
@@ -54,12 +55,13 @@ def need(*things):
 
 
 def make(*targets):
+    """Builds targets, named relative to BUILD ("test/pxe/boot.ipxe")."""
     need("make")
     env = dict(os.environ)
     for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
         env.pop(k, None)   # a nested make must not chase the outer jobserver
     cmd = shlex.split(os.environ.get("BASTION_MAKE", "make")) + [
-        "-C", ROOT, f"BUILD={os.environ.get('BASTION_BUILD', 'build')}", *targets]
+        "-C", ROOT, f"BUILD={BUILD_ARG}", *(f"{BUILD_ARG}/{t}" for t in targets)]
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     if p.returncode:
@@ -73,7 +75,7 @@ def make(*targets):
 def kernel():
     """(bastion.elf, bootcfg.dtb) of BUILD."""
     need("dtc")
-    make(f"{BUILD}/bastion.elf", f"{BUILD}/bootcfg.dtb")
+    make("bastion.elf", "bootcfg.dtb")
     return os.path.join(BUILD, "bastion.elf"), os.path.join(BUILD, "bootcfg.dtb")
 
 
@@ -81,17 +83,15 @@ def kernel():
 def test_iso(kernel):
     """The test ISO: the real media recipe with FAULT_CMDLINE baked in."""
     need("grub-mkrescue", "xorriso", "mformat")
-    iso = os.path.join(BUILD, "test", "bastion-test.iso")
-    make(iso)
-    return iso
+    make("test/bastion-test.iso")
+    return os.path.join(BUILD, "test", "bastion-test.iso")
 
 
 @pytest.fixture(scope="session")
 def test_pxe(kernel):
     """The test PXE folder (boot.ipxe with FAULT_CMDLINE)."""
-    d = os.path.join(BUILD, "test", "pxe")
-    make(os.path.join(d, "boot.ipxe"))
-    return d
+    make("test/pxe/boot.ipxe")
+    return os.path.join(BUILD, "test", "pxe")
 
 
 @pytest.fixture(scope="session")
@@ -224,19 +224,23 @@ PROTECTIONS = ("NX", "SMEP", "SMAP", "UMIP", "WP")
 
 
 def expect_boot_to_ready(con, proto, smp=SMP, must_be_on=PROTECTIONS):
-    """Asserts, in order: banner, boot line, memory map and its summary,
-    protections, SMP, config, ready. Returns the config lines."""
+    """Asserts, in order: banner, boot line, memory map and its summary, then
+    the protections and SMP lines (either order: the kernel may bring up the
+    APs before it reports what is enforced on all CPUs), config, ready.
+    Returns the config lines."""
     con.expect(r"^Bastion .*x86_64 hypervisor", "banner 'Bastion ... x86_64 hypervisor'")
-    con.expect(rf"^boot: {proto}\b", f"boot: {proto} ...")
+    con.expect(rf"^boot: {proto} ", f"boot: {proto} ...")
     mem = con.between(r"^mem: usable ")
     assert any(l.startswith("mem: ") for l in mem), \
         "no 'mem: ' line between the boot line and the 'mem: usable' summary"
-    m = con.expect(r"^mem: usable (\d+) MiB$", "mem: usable N MiB")
+    m = con.expect(r"^mem: usable (\d+) MiB\b", "mem: usable N MiB")
     assert int(m.group(1)) > 0, f"usable memory is {m.group(1)} MiB"
     summaries = [l for l in con.lines if re.match(r"^mem: usable ", l)]
     assert len(summaries) == 1, f"{len(summaries)} 'mem: usable' summaries: {summaries}"
 
-    m = con.expect(r"^protections: (.*)$", "protections: ...")
+    after_mem = con.pos
+    m = con.expect(r"^protections: ([A-Z]+ (?:on|off)\b.*)$", "protections: NX on, ...")
+    after_prot = con.pos
     state = {}
     for item in m.group(1).split(", "):
         mm = re.fullmatch(r"([A-Z]+) (on|off)", item)
@@ -247,14 +251,15 @@ def expect_boot_to_ready(con, proto, smp=SMP, must_be_on=PROTECTIONS):
     off = [p for p in must_be_on if state[p] != "on"]
     assert not off, f"{off} should be on: {m.group(0)!r}"
 
+    con.pos = after_mem
     m = con.expect(r"^smp: (\d+) of (\d+) CPUs online$", "smp: N of M CPUs online")
     assert (int(m.group(1)), int(m.group(2))) == (smp, smp), \
         f"expected {smp} of {smp} CPUs online: {m.group(0)!r}"
+    con.pos = max(con.pos, after_prot)
 
-    cfg = con.between(r"^bastion: ready$")
-    cfg = [l for l in cfg if l.startswith("config: ")]
+    cfg = [l for l in con.between(r"^bastion: ready\b") if l.startswith("config: ")]
     con.expect(r"^config: ", "config: ...")
-    con.expect(r"^bastion: ready$", "bastion: ready")
+    con.expect(r"^bastion: ready\b", "bastion: ready")
     return cfg
 
 
