@@ -51,7 +51,7 @@ KLDFLAGS  := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,-T,linker.ld -no-pie
 
 # ---------------------------------------------------------------- sources
-KDIRS := boot kernel kernel/libc arch/x86_64 drivers vmm net
+KDIRS := boot kernel kernel/libc arch/x86_64 arch/x86_64/vmx arch/x86_64/svm drivers vmm vmm/dev net
 KSRCS := $(filter-out arch/x86_64/asm_offsets.c,\
 	$(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c $(d)/*.S))))
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
@@ -79,7 +79,7 @@ $(BUILD)/k/%.S.o: %.S | $(BUILD)/gen/asm_offsets.h
 	$(Q)$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
 
 # Structure offsets for assembly, generated from C (STYLE: never by hand).
-$(BUILD)/gen/asm_offsets.h: arch/x86_64/asm_offsets.c $(wildcard arch/x86_64/*.h kernel/*.h)
+$(BUILD)/gen/asm_offsets.h: arch/x86_64/asm_offsets.c $(wildcard arch/x86_64/*.h arch/x86_64/*/*.h kernel/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)
 	$(Q)$(CC) $(KCFLAGS) -S $< -o $@.s
@@ -120,6 +120,7 @@ include mk/run.mk
 
 # ---------------------------------------------------------------- tests
 include mk/tests.mk
+include mk/fuzz.mk
 
 deps:
 	@tools/deps.sh

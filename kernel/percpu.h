@@ -25,6 +25,10 @@ struct percpu {
 	uint64_t ist_top[3];		/* [I] #DF, NMI, #MC */
 	volatile uint64_t ticks;	/* [c] timer interrupts taken */
 	volatile uint32_t online;	/* [a] set by the CPU itself */
+	volatile uint32_t need_resched;	/* [a] the time slice is over */
+	uint64_t vmm_area_pa;		/* [c] VMXON region / SVM host save area */
+	void *vmm_loaded;		/* [c] back end: vCPU whose VMCS is current */
+	void *fpu_owner;		/* [c] vCPU whose FPU state is in the registers */
 	uint64_t gdt[5] __attribute__((aligned(16)));	/* [c] */
 	struct tss tss __attribute__((aligned(16)));	/* [c] */
 };

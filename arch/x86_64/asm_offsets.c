@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/smp_priv.h"
+#include "arch/x86_64/vmx/vmx_priv.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n@@ASM@@ " #sym " %0" : : "i"(val))
 
@@ -21,4 +22,20 @@ void asm_offsets(void)
 	DEFINE(APB_ENTRY, offsetof(struct ap_boot, entry));
 	DEFINE(APB_ARG, offsetof(struct ap_boot, arg));
 	DEFINE(APB_SIZE, sizeof(struct ap_boot));
+	DEFINE(VR_RAX, offsetof(struct vmx_regs, rax));
+	DEFINE(VR_RCX, offsetof(struct vmx_regs, rcx));
+	DEFINE(VR_RDX, offsetof(struct vmx_regs, rdx));
+	DEFINE(VR_RBX, offsetof(struct vmx_regs, rbx));
+	DEFINE(VR_RBP, offsetof(struct vmx_regs, rbp));
+	DEFINE(VR_RSI, offsetof(struct vmx_regs, rsi));
+	DEFINE(VR_RDI, offsetof(struct vmx_regs, rdi));
+	DEFINE(VR_R8, offsetof(struct vmx_regs, r8));
+	DEFINE(VR_R9, offsetof(struct vmx_regs, r9));
+	DEFINE(VR_R10, offsetof(struct vmx_regs, r10));
+	DEFINE(VR_R11, offsetof(struct vmx_regs, r11));
+	DEFINE(VR_R12, offsetof(struct vmx_regs, r12));
+	DEFINE(VR_R13, offsetof(struct vmx_regs, r13));
+	DEFINE(VR_R14, offsetof(struct vmx_regs, r14));
+	DEFINE(VR_R15, offsetof(struct vmx_regs, r15));
+	DEFINE(VR_CR2, offsetof(struct vmx_regs, cr2));
 }

@@ -23,6 +23,8 @@ void cpu_detect(void)
 	f->rdrand = c & (1u << 30);
 	f->hypervisor = c & (1u << 31);
 	f->pge = d & (1u << 13);
+	f->fxsr = d & (1u << 24);
+	f->xsave = c & (1u << 26);
 
 	if (f->max_leaf >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);

@@ -10,7 +10,27 @@
 #define MSR_FS_BASE        0xc0000100
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define EFER_SCE           (1u << 0)
+#define EFER_LME           (1u << 8)
+#define EFER_LMA           (1u << 10)
 #define EFER_NXE           (1u << 11)
+
+#define X86_CR0_PE (1ul << 0)
+#define X86_CR0_MP (1ul << 1)
+#define X86_CR0_EM (1ul << 2)
+#define X86_CR0_TS (1ul << 3)
+#define X86_CR0_ET (1ul << 4)
+#define X86_CR0_NE (1ul << 5)
+#define X86_CR0_WP (1ul << 16)
+#define X86_CR0_AM (1ul << 18)
+#define X86_CR0_NW (1ul << 29)
+#define X86_CR0_CD (1ul << 30)
+#define X86_CR0_PG (1ul << 31)
+#define X86_CR4_PAE (1ul << 5)
+#define X86_CR4_OSFXSR (1ul << 9)
+#define X86_CR4_OSXMMEXCPT (1ul << 10)
+#define X86_CR4_VMXE (1ul << 13)
+#define X86_CR4_OSXSAVE (1ul << 18)
 
 #define CR0_WP   (1ul << 16)
 #define CR4_PAE  (1ul << 5)
@@ -126,7 +146,7 @@ static inline void cpu_halt_forever(void)
 /* Feature bits the kernel asks about, filled once by cpu_detect(). */
 struct cpu_features {
 	bool nx, smep, smap, umip, pge, pdpe1gb, x2apic, tsc_deadline;
-	bool rdrand, rdseed, invariant_tsc, hypervisor;
+	bool rdrand, rdseed, invariant_tsc, hypervisor, xsave, fxsr;
 	bool vmx, svm;
 	uint32_t max_leaf, max_ext_leaf;
 	char vendor[13];

@@ -93,7 +93,7 @@ static void *pt_p2v(void *ctx, uint64_t pa)
 	return phys_to_virt(pa);
 }
 
-static struct pt_ops kops = { pt_alloc, pt_p2v, NULL, false, false };
+static struct pt_ops kops = { .alloc = pt_alloc, .p2v = pt_p2v };
 
 static void map_or_panic(uint64_t va, uint64_t pa, uint64_t len, unsigned prot)
 {

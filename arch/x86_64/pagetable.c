@@ -17,9 +17,27 @@ static bool canonical(uint64_t va)
 	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
 }
 
+static bool present(const struct pt_ops *o, uint64_t e)
+{
+	return o->ept ? (e & (EPT_R | EPT_W | EPT_X)) : (e & PTE_P);
+}
+
 static uint64_t leaf_bits(const struct pt_ops *o, unsigned prot, bool large)
 {
 	uint64_t b = PTE_P | PTE_A | PTE_D;
+
+	if (o->ept) {
+		/* Guest memory is write-back; the guest's own PAT applies on
+		 * top (IPAT clear), as for any RAM. */
+		b = EPT_R | EPT_WB | (large ? EPT_PS : 0);
+		if (prot & PT_W)
+			b |= EPT_W;
+		if (prot & PT_X)
+			b |= EPT_X;
+		return b;
+	}
+	if (o->user)
+		b |= PTE_U;
 
 	if (prot & PT_W)
 		b |= PTE_W;
@@ -35,14 +53,19 @@ static uint64_t leaf_bits(const struct pt_ops *o, unsigned prot, bool large)
 }
 
 /* Intermediate entries are permissive; the leaf decides (SDM 4.6). */
-#define TABLE_BITS (PTE_P | PTE_W | PTE_A)
+static uint64_t table_bits(const struct pt_ops *o)
+{
+	if (o->ept)
+		return EPT_R | EPT_W | EPT_X;
+	return PTE_P | PTE_W | PTE_A | (o->user ? PTE_U : 0);
+}
 
 static uint64_t *next_table(const struct pt_ops *o, uint64_t *e, bool create)
 {
 	uint64_t pa;
 	void *t;
 
-	if (*e & PTE_P) {
+	if (present(o, *e)) {
 		if (*e & PTE_PS)
 			return NULL;
 		return o->p2v(o->ctx, *e & PTE_ADDR);
@@ -52,7 +75,7 @@ static uint64_t *next_table(const struct pt_ops *o, uint64_t *e, bool create)
 	t = o->alloc(o->ctx, &pa);
 	if (!t)
 		return NULL;
-	*e = pa | TABLE_BITS;
+	*e = pa | table_bits(o);
 	return t;
 }
 
@@ -73,7 +96,7 @@ static int split(const struct pt_ops *o, uint64_t *e, int level)
 			bits &= ~PTE_PS;	/* 4 KiB leaves have no PS */
 		t[i] = (base + i * sub) | bits;
 	}
-	*e = pa | TABLE_BITS;
+	*e = pa | table_bits(o);
 	return 0;
 }
 
@@ -97,10 +120,10 @@ int pt_map(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t pa,
 			sz = 1ull << (12 + 9 * level);
 			if (level <= 2 && (level == 0 ||
 			    (!(prot & PT_NOLARGE) && (level == 1 || o->huge_1g) &&
-			     !((va | pa) & (sz - 1)) && len >= sz && !(*e & PTE_P)))) {
+			     !((va | pa) & (sz - 1)) && len >= sz && !present(o, *e)))) {
 				uint64_t want = pa | leaf_bits(o, prot, level > 0);
 
-				if (*e & PTE_P) {
+				if (present(o, *e)) {
 					if (*e != want)
 						return -EEXIST;
 				} else {
@@ -108,7 +131,7 @@ int pt_map(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t pa,
 				}
 				break;
 			}
-			if ((*e & PTE_P) && (*e & PTE_PS))
+			if (present(o, *e) && (*e & PTE_PS))
 				return -EEXIST;	/* a large page is in the way */
 			t = next_table(o, e, true);
 			if (!t)
@@ -133,7 +156,7 @@ int pt_unmap(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t len)
 		for (int level = 3; level >= 0; level--) {
 			uint64_t *e = &t[idx(va, level)];
 
-			if (!(*e & PTE_P))
+			if (!present(o, *e))
 				break;
 			if (level == 0) {
 				*e = 0;
@@ -161,7 +184,7 @@ bool pt_lookup(const struct pt_ops *o, const uint64_t *root, uint64_t va,
 	for (int level = 3; level >= 0; level--) {
 		uint64_t e = t[idx(va, level)];
 
-		if (!(e & PTE_P))
+		if (!present(o, e))
 			return false;
 		if (level == 0 || (e & PTE_PS)) {
 			uint64_t mask = (1ull << (12 + 9 * level)) - 1;

@@ -1,6 +1,7 @@
 /* 4-level x86_64 page-table builder. Pure logic: tables are reached through
- * the caller's callbacks, so the same code builds the host's tables in the
- * kernel and is tested on the host (SDM Vol 3A 4.5, IA-32e paging). */
+ * the caller's callbacks, so the same code builds the host's tables, the
+ * guests' EPT (SDM Vol 3C 28.2) and NPT (APM Vol 2 15.25) tables, and is
+ * tested on the host (SDM Vol 3A 4.5, IA-32e paging). */
 #ifndef ARCH_X86_64_PAGETABLE_H
 #define ARCH_X86_64_PAGETABLE_H
 
@@ -35,7 +36,16 @@ struct pt_ops {
 	void *ctx;
 	bool nx;		/* EFER.NXE is on: bit 63 is meaningful */
 	bool huge_1g;		/* CPU supports 1 GiB pages */
+	bool ept;		/* EPT format: R/W/X bits, write-back type */
+	bool user;		/* U=1 everywhere (NPT: guest accesses are user) */
 };
+
+/* EPT entry bits (SDM Vol 3C 28.3.2) */
+#define EPT_R     (1ull << 0)
+#define EPT_W     (1ull << 1)
+#define EPT_X     (1ull << 2)
+#define EPT_WB    (6ull << 3)
+#define EPT_PS    (1ull << 7)
 
 /* Maps [va, va+len) to [pa, pa+len) with prot, using 2 MiB / 1 GiB pages
  * where alignment and PT_NOLARGE allow. va, pa and len must be 4 KiB

@@ -29,6 +29,12 @@ void cpu_setup_protections(void)
 		cr4 |= CR4_UMIP;
 	if (cpu_feat.pge)
 		cr4 |= CR4_PGE;
+	/* FXSAVE/XSAVE switch guests' FPU state; the host itself never
+	 * touches FPU/SSE registers (-mgeneral-regs-only). */
+	if (cpu_feat.fxsr)
+		cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	if (cpu_feat.xsave)
+		cr4 |= X86_CR4_OSXSAVE;
 	write_cr4(cr4);
 	write_cr0(read_cr0() | CR0_WP);
 	if (cpu_feat.nx)

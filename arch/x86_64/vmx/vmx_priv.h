@@ -1,0 +1,40 @@
+/* VT-x back end state, private to arch/x86_64/vmx/. */
+#ifndef ARCH_X86_64_VMX_VMX_PRIV_H
+#define ARCH_X86_64_VMX_VMX_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Guest general registers saved by vmx_entry.S; offsets reach assembly
+ * through asm_offsets.h (VR_*). RSP and RIP live in the VMCS. */
+struct vmx_regs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t cr2;
+};
+
+/* [c] owned by the pCPU the vCPU is pinned to */
+struct vmx_vcpu {
+	struct vmx_regs regs;
+	uint64_t vmcs_pa;
+	void *vmcs;
+	bool launched;
+	uint32_t cpu;			/* the pCPU it is pinned to */
+	uint32_t pending_intr;		/* entry interruption info, 0: none */
+	uint32_t pending_err;
+	uint64_t cr0_shadow, cr4_shadow;	/* what the guest believes */
+	/* MSRs the VMCS does not hold, loaded while the guest runs. */
+	uint64_t kgs_base, star, lstar, cstar, sfmask;
+	uint64_t xcr0;
+	void *xsave;			/* guest FPU/SSE/AVX state, page-aligned */
+};
+
+struct vmx_vm {
+	uint64_t *ept_root;		/* PML4 of the EPT, direct-mapped */
+	uint64_t ept_root_pa;
+	uint16_t vpid_base;
+};
+
+int vmx_enter(struct vmx_regs *regs, int launched);
+
+#endif

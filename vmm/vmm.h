@@ -1,0 +1,136 @@
+/*
+ * The vendor-neutral VMM: VMs, vCPUs, and the boundary to the VT-x and
+ * AMD-V back ends. Nothing outside arch/x86_64/ sees a VMCS, a VMCB or a
+ * raw exit number: a back end turns each hardware exit into a struct
+ * vm_exit and vmm/exit.c dispatches it through a bounded const table.
+ */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/spinlock.h"
+
+#define VM_NAME_MAX   32
+#define VM_MAX_VCPUS  8
+#define VM_MAX_MEM_MIB 4096
+
+/* Why a vCPU left the guest, in vendor-neutral terms. */
+enum vm_exit_code {
+	VM_EXIT_NONE,		/* handled inside the back end, resume */
+	VM_EXIT_CPUID,
+	VM_EXIT_IO,		/* port I/O */
+	VM_EXIT_MMIO,		/* access to a guest-physical page with no RAM */
+	VM_EXIT_HLT,
+	VM_EXIT_RDMSR,
+	VM_EXIT_WRMSR,
+	VM_EXIT_CR,		/* control-register access we intercept */
+	VM_EXIT_XSETBV,
+	VM_EXIT_EXTINT,		/* a host interrupt arrived */
+	VM_EXIT_INTR_WINDOW,	/* the guest can take an interrupt now */
+	VM_EXIT_PREEMPT,	/* the time slice ended */
+	VM_EXIT_TRIPLE_FAULT,
+	VM_EXIT_VIRT_INSN,	/* VMX/SVM instruction executed by the guest */
+	VM_EXIT_PRIV_INSN,	/* other intercepted instruction (INVD, RDPMC, ...) */
+	VM_EXIT_EXCEPTION,	/* an intercepted guest exception */
+	VM_EXIT_ENTRY_FAIL,	/* the back end could not enter the guest */
+	VM_EXIT_UNKNOWN,	/* anything else: the VM stops */
+	VM_EXIT_COUNT
+};
+
+enum vm_reg {
+	VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX,
+	VM_REG_RSP, VM_REG_RBP, VM_REG_RSI, VM_REG_RDI,
+	VM_REG_R8, VM_REG_R9, VM_REG_R10, VM_REG_R11,
+	VM_REG_R12, VM_REG_R13, VM_REG_R14, VM_REG_R15,
+	VM_REG_RIP, VM_REG_RFLAGS, VM_REG_CR0, VM_REG_CR3, VM_REG_CR4,
+	VM_REG_EFER, VM_REG_CS_BASE, VM_REG_CPL,
+	/* MSR-backed state: the back end knows where each lives (VMCS,
+	 * VMCB, or loaded lazily around entry). */
+	VM_REG_FS_BASE, VM_REG_GS_BASE, VM_REG_KGS_BASE,
+	VM_REG_STAR, VM_REG_LSTAR, VM_REG_CSTAR, VM_REG_SFMASK,
+	VM_REG_SYSENTER_CS, VM_REG_SYSENTER_ESP, VM_REG_SYSENTER_EIP,
+	VM_REG_PAT, VM_REG_XCR0,
+	VM_REG_COUNT
+};
+
+struct vm_exit {
+	enum vm_exit_code code;
+	uint32_t raw;		/* the vendor's reason, for diagnostics only */
+	uint8_t insn_len;	/* 0 when the back end does not know it */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;	/* 1, 2, 4 */
+			bool in;
+			bool string;	/* INS/OUTS: refused, see exit.c */
+			bool rep;
+		} io;
+		struct {
+			uint64_t gpa;
+			bool write;
+			bool fetch;
+		} mmio;
+		struct {
+			uint32_t index;
+		} msr;
+		struct {
+			uint8_t cr;	/* 0, 3, 4, 8 */
+			bool write;
+			uint8_t gpr;	/* enum vm_reg of the operand */
+		} cr;
+		struct {
+			uint8_t vector;
+			uint32_t error;
+			bool has_error;
+		} exc;
+		struct {
+			uint32_t error;	/* VM-instruction error or the like */
+			const char *why;
+		} fail;
+	} u;
+};
+
+/* Exception and interrupt injection (SDM Vol 3C 24.8.3, APM 15.20). */
+enum vm_event_type { VM_EVENT_EXTINT, VM_EVENT_NMI, VM_EVENT_EXCEPTION };
+
+struct vcpu;
+struct vm;
+
+/* One per vendor, chosen at boot (STYLE: one boundary per vendor). All
+ * return 0 or -errno; vcpu_run returns 0 with *out filled for any exit,
+ * and -EIO only when the back end itself is broken. */
+struct vmm_ops {
+	const char *name;
+	int (*hw_init)(void);			/* on every CPU */
+	int (*vm_init)(struct vm *vm);		/* second-level tables */
+	void (*vm_destroy)(struct vm *vm);
+	int (*vm_map)(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t len);
+	int (*vcpu_init)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	int (*vcpu_run)(struct vcpu *v, struct vm_exit *out);
+	int (*get_reg)(struct vcpu *v, enum vm_reg r, uint64_t *val);
+	int (*set_reg)(struct vcpu *v, enum vm_reg r, uint64_t val);
+	/* Queues an event for the next entry; -EBUSY if one is queued. */
+	int (*inject)(struct vcpu *v, enum vm_event_type t, uint8_t vector,
+		      bool has_error, uint32_t error);
+	/* Asks for VM_EXIT_INTR_WINDOW as soon as the guest can take an
+	 * interrupt. */
+	void (*want_intr_window)(struct vcpu *v, bool on);
+	bool (*can_inject_intr)(struct vcpu *v);
+};
+
+extern const struct vmm_ops vmx_ops, svm_ops;
+
+/* The back end this machine uses; NULL when it has neither (the reason is
+ * printed once at boot). */
+extern const struct vmm_ops *vmm;
+
+/* Chooses and initialises a back end on the boot CPU. Returns 0,
+ * -ENODEV (no usable VT-x/EPT nor AMD-V/NPT; reason printed). */
+int vmm_init(void);
+/* Per-CPU part, on each AP. */
+int vmm_init_ap(void);
+
+#endif
