@@ -67,9 +67,12 @@ static int fail(struct pctx *p, int rc, const char *fmt, ...)
 static const char *shown(char *buf, size_t size, const char *s, size_t len)
 {
 	size_t i;
+	char ch;
 
-	for (i = 0; i < len && s[i] && i + 1 < size; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
+	for (i = 0; i < len && s[i] && i + 1 < size; i++) {
+		ch = s[i];
+		buf[i] = (ch >= 0x20 && ch < 0x7f && ch != '"') ? ch : '?';
+	}
 	buf[i] = '\0';
 	if (i < len && s[i] && size >= 4)
 		memcpy(buf + size - 4, "...", 4);
@@ -275,8 +278,8 @@ static int get_mac(struct pctx *p, const char *prop, const void *v, int len,
 	char mb[24];
 
 	if (len != 6)
-		return fail(p, -EINVAL, "%s must be 6 bytes [xx xx xx xx xx xx], "
-			    "got %d bytes", prop, len);
+		return fail(p, -EINVAL, "%s must be 6 bytes "
+			    "[xx xx xx xx xx xx], got %d bytes", prop, len);
 	fmt_mac(mb, sizeof(mb), m);
 	if (m[0] & 1)
 		return fail(p, -EINVAL, "%s %s is multicast, must be unicast",
@@ -1181,7 +1184,8 @@ void bootcfg_print(const struct bootcfg *c)
 		}
 		for (j = 0; j < vm->nlabels; j++)
 			add(&l, "%s%s", j ? "," : ", labels ", vm->labels[j]);
-		add(&l, ", %s", vm->policy >= 0 ? "policy" : "no policy (deny all)");
+		add(&l, ", %s",
+		    vm->policy >= 0 ? "policy" : "no policy (deny all)");
 		pr_info("%s", l.buf);
 	}
 }

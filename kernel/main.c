@@ -305,6 +305,8 @@ static void kmain_stage2(void)
 			     (size_t)(cfgmod->end - cfgmod->start), &config);
 	else
 		bootcfg_load(NULL, 0, &config);
+	if (!bootinfo_cmdline_opt(bootinfo.cmdline, "log.debug", NULL, 0))
+		log_set_console_level(config.log_level);
 
 	r = netstack_init();
 	pr_info("net: lwIP %s", r ? "failed to start" : "ready (no interfaces yet)");

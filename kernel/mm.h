@@ -15,6 +15,9 @@ void mm_init(const struct boot_info *bi);
 
 /* Zeroed pages. Returns 0 and *pa, or -ENOMEM. */
 int page_alloc(size_t n, uint64_t *pa);
+/* Zeroed, physically contiguous pages aligned to align pages (a power of
+ * two). Returns 0 and *pa, -EINVAL, or -ENOMEM. */
+int page_alloc_aligned(size_t n, size_t align, uint64_t *pa);
 /* Zeroes and frees; a bad pa is a kernel bug (ASSERT). */
 void page_free(uint64_t pa, size_t n);
 uint64_t page_free_count(void);

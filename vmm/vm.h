@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/spinlock.h"
+#include "vmm/iobus.h"
 #include "vmm/vmm.h"
+
+struct task;
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPING, VM_STOPPED };
 
@@ -27,13 +30,18 @@ struct vm_stats {
 /* [I] immutable after create  [v] vm->lock  [a] atomic  [c] owning pCPU */
 struct vcpu {
 	uint32_t id;			/* [I] */
+	uint32_t cpu;			/* [I] the pCPU it is pinned to */
 	struct vm *vm;			/* [I] */
 	void *arch;			/* [c] back end's state */
-	volatile uint32_t kick;		/* [a] stop requested */
+	struct task *task;		/* [I] the task that runs it */
+	uint64_t irq_pending[4];	/* [a] external interrupt vectors */
 	bool halted;			/* [c] in HLT, waiting for an interrupt */
-	uint64_t wake_tsc;		/* [c] when a halted vCPU re-checks */
+	uint64_t timer_tsc;		/* [c] test device timer deadline, 0: off */
+	uint8_t timer_vector;		/* [c] */
 	struct vm_stats stats;		/* [c] */
 };
+
+#define VM_CONSOLE_RING 4096
 
 struct vm {
 	uint32_t id;			/* [I] */
@@ -48,7 +56,19 @@ struct vm {
 	uint32_t nvcpus;		/* [I] */
 	struct vcpu *vcpus[VM_MAX_VCPUS];	/* [I] */
 	uint64_t ram_bytes;		/* [I] */
+	struct iobus pio;		/* [I] after create */
+	struct iobus mmio;		/* [I] after create */
+	/* Guest console output (debug port 0xe9), a ring of the last bytes. */
+	char console[VM_CONSOLE_RING];	/* [v] */
+	uint64_t console_len;		/* [v] bytes ever written */
+	char line[128];			/* [v] the line being assembled */
+	uint32_t line_len;		/* [v] */
+	volatile uint32_t vcpus_running;	/* [a] */
+	void *testdev;			/* [I] */
 };
+
+/* Posts an external interrupt to a vCPU and wakes it. Any context. */
+void vcpu_post_irq(struct vcpu *v, uint8_t vector);
 
 /* Host pointer for [gpa, gpa+len) inside guest RAM, or NULL. */
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);

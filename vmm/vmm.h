@@ -32,7 +32,8 @@ enum vm_exit_code {
 	VM_EXIT_PREEMPT,	/* the time slice ended */
 	VM_EXIT_TRIPLE_FAULT,
 	VM_EXIT_VIRT_INSN,	/* VMX/SVM instruction executed by the guest */
-	VM_EXIT_PRIV_INSN,	/* other intercepted instruction (INVD, RDPMC, ...) */
+	VM_EXIT_PRIV_INSN,	/* other intercepted instruction (RDPMC, MWAIT, ...) */
+	VM_EXIT_CACHE_FLUSH,	/* INVD, WBINVD */
 	VM_EXIT_EXCEPTION,	/* an intercepted guest exception */
 	VM_EXIT_ENTRY_FAIL,	/* the back end could not enter the guest */
 	VM_EXIT_UNKNOWN,	/* anything else: the VM stops */
@@ -52,6 +53,7 @@ enum vm_reg {
 	VM_REG_STAR, VM_REG_LSTAR, VM_REG_CSTAR, VM_REG_SFMASK,
 	VM_REG_SYSENTER_CS, VM_REG_SYSENTER_ESP, VM_REG_SYSENTER_EIP,
 	VM_REG_PAT, VM_REG_XCR0,
+	VM_REG_INTR_SHADOW,	/* STI / MOV SS blocking, cleared past an insn */
 	VM_REG_COUNT
 };
 
@@ -126,6 +128,28 @@ extern const struct vmm_ops vmx_ops, svm_ops;
 /* The back end this machine uses; NULL when it has neither (the reason is
  * printed once at boot). */
 extern const struct vmm_ops *vmm;
+
+/* VM lifecycle: the kernel APIs the RPC console will use. */
+struct vm_config {
+	const char *name;
+	uint32_t memory_mib;		/* 2..VM_MAX_MEM_MIB */
+	uint32_t vcpus;			/* 1..VM_MAX_VCPUS */
+	const void *image;		/* the guest kernel, copied at create */
+	size_t image_len;
+};
+
+/* Creates a VM (memory zeroed, image loaded, vCPUs set up, not running).
+ * Returns 0 and *out, or -EINVAL (bad config or image; err says why),
+ * -ENOMEM, -ENODEV (no VMM back end), -ENOSPC (too many VMs). */
+int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen);
+int vm_start(struct vm *vm);
+/* Stops a running VM: its vCPUs leave the guest and end. */
+int vm_stop(struct vm *vm);
+/* Frees a stopped VM; every page goes back zeroed. -EBUSY if running. */
+int vm_destroy(struct vm *vm);
+struct vm *vm_find(const char *name);
+/* Prints every VM's state, exit status and exit statistics. */
+void vm_print_all(void);
 
 /* Chooses and initialises a back end on the boot CPU. Returns 0,
  * -ENODEV (no usable VT-x/EPT nor AMD-V/NPT; reason printed). */

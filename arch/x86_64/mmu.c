@@ -44,11 +44,16 @@ uint64_t virt_to_phys(const void *va)
 
 int page_alloc(size_t n, uint64_t *pa)
 {
+	return page_alloc_aligned(n, 1, pa);
+}
+
+int page_alloc_aligned(size_t n, size_t align, uint64_t *pa)
+{
 	/* Before the kernel tables are up only the first 4 GiB (the boot
 	 * identity map) can be touched. */
 	uint64_t limit = physmap_off ? 0 : (4ull << 30);
 	uint64_t f = spin_lock_irqsave(&pmm_lock);
-	int r = pmm_alloc(&pmm, n, 1, limit, pa);
+	int r = pmm_alloc(&pmm, n, align, limit, pa);
 
 	spin_unlock_irqrestore(&pmm_lock, f);
 	if (r)

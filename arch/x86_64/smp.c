@@ -10,6 +10,7 @@
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
+#include "kernel/sched.h"
 
 extern const char ap_tramp_start[], ap_tramp_end[], ap_boot_data[];
 static volatile uint32_t smp_released;
@@ -45,6 +46,7 @@ static void timer_tick(struct trap_frame *tf)
 {
 	(void)tf;
 	this_cpu()->ticks++;
+	sched_tick();
 }
 
 __attribute__((noreturn)) void ap_main(struct percpu *pc);

@@ -36,6 +36,11 @@ static struct {
 
 static volatile uint32_t next_vpid = 1;
 
+/* CR4 bits a guest may own (mirrors vmm/msr.c's cr_write list). */
+#define CR4_GUEST_OK (0x1full | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | \
+		      (1u << 9) | (1u << 10) | (1u << 11) | (1u << 16) | \
+		      (1u << 18) | (1u << 20) | (1u << 21))
+
 static inline int vmread_safe(uint64_t field, uint64_t *v)
 {
 	uint8_t bad;
@@ -340,7 +345,9 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 	 * CR4.VMXE, which it never sees set (SDM Vol 3C 24.6.6). */
 	W(VMCS_CR0_MASK, (caps.cr0_fixed0 | ~caps.cr0_fixed1) &
 	  ~(caps.unrestricted ? (X86_CR0_PE | X86_CR0_PG) : 0) & 0xffffffffull);
-	W(VMCS_CR4_MASK, (caps.cr4_fixed0 | ~caps.cr4_fixed1) & 0xffffffffull);
+	/* CR4 bits our CPUID does not promise exit too, so that cr_write()
+	 * can refuse them. */
+	W(VMCS_CR4_MASK, (caps.cr4_fixed0 | ~caps.cr4_fixed1 | ~CR4_GUEST_OK) & 0xffffffffull);
 
 	/* Host state: this CPU, as it is now (SDM Vol 3C 24.5). */
 	W(VMCS_HOST_CR0, read_cr0());
@@ -642,6 +649,8 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 		e->code = VM_EXIT_VIRT_INSN;
 		break;
 	case EXIT_REASON_INVD: case EXIT_REASON_WBINVD:
+		e->code = VM_EXIT_CACHE_FLUSH;
+		break;
 	case EXIT_REASON_RDPMC: case EXIT_REASON_MWAIT:
 	case EXIT_REASON_MONITOR: case EXIT_REASON_DR:
 		e->code = VM_EXIT_PRIV_INSN;
@@ -786,6 +795,9 @@ static int vmx_get_reg(struct vcpu *v, enum vm_reg r, uint64_t *val)
 	case VM_REG_CPL:
 		*val = (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
 		return 0;
+	case VM_REG_INTR_SHADOW:
+		*val = vmread(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPT_STI | INTERRUPT_MOV_SS);
+		return 0;
 	default:
 		break;
 	}
@@ -842,6 +854,13 @@ static int vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t val)
 			entry &= ~ENTRY_GUEST_LONG_MODE;
 		vmwrite(VMCS_ENTRY_CTLS, entry);
 		return vmwrite(VMCS_GUEST_EFER, val);
+	}
+	case VM_REG_INTR_SHADOW: {
+		uint64_t i = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+		i = (i & ~(uint64_t)(INTERRUPT_STI | INTERRUPT_MOV_SS)) |
+		    (val & (INTERRUPT_STI | INTERRUPT_MOV_SS));
+		return vmwrite(VMCS_GUEST_INTERRUPTIBILITY, i);
 	}
 	default:
 		break;

@@ -1,0 +1,214 @@
+/* Per-CPU round-robin scheduler (see sched.h). */
+#include <string.h>
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
+
+enum task_state { TASK_RUNNABLE, TASK_BLOCKED, TASK_DEAD };
+
+/* [I] immutable  [q] the CPU's run-queue lock */
+struct task {
+	char name[TASK_NAME_MAX];	/* [I] */
+	uint32_t cpu;			/* [I] */
+	uint64_t rsp;			/* [q] saved stack pointer */
+	enum task_state state;		/* [q] */
+	uint64_t deadline;		/* [q] wake-up TSC when blocked, 0: none */
+	volatile uint32_t woken;	/* [a] a wake arrived while running */
+	task_fn fn;			/* [I] */
+	void *arg;			/* [I] */
+	struct task *next;		/* [q] ring of this CPU's tasks */
+};
+
+struct runq {
+	struct spinlock lock;
+	struct task *current;
+	struct task *idle;
+};
+
+static struct runq rq[MAX_CPUS];
+
+/* switch.S: saves callee-saved registers on the old stack, stores RSP in
+ * *old_rsp, loads new_rsp, pops and returns into the new task. */
+void sched_switch(uint64_t *old_rsp, uint64_t new_rsp);
+
+struct task *task_current(void)
+{
+	return rq[this_cpu()->cpu].current;
+}
+
+static void task_entry(void) __attribute__((noreturn));
+static void task_entry(void)
+{
+	struct task *t = task_current();
+
+	spin_unlock(&rq[t->cpu].lock);	/* taken by the switch that got here */
+	irq_enable();
+	t->fn(t->arg);
+	task_exit();
+}
+
+struct task *task_create(const char *name, uint32_t cpu, task_fn fn, void *arg)
+{
+	struct task *t;
+	uint64_t top, *sp, f;
+	struct runq *q;
+
+	if (cpu >= MAX_CPUS || !rq[cpu].idle)
+		return NULL;
+	t = kzalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	top = kstack_alloc();
+	if (!top) {
+		kfree(t);
+		return NULL;
+	}
+	for (size_t i = 0; i + 1 < sizeof(t->name) && name[i]; i++)
+		t->name[i] = name[i];
+	t->cpu = cpu;
+	t->fn = fn;
+	t->arg = arg;
+	/* The frame sched_switch pops: r15 r14 r13 r12 rbx rbp, then ret. */
+	sp = (uint64_t *)top;
+	*--sp = 0;				/* ends backtraces */
+	*--sp = (uint64_t)(uintptr_t)task_entry;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;
+	t->rsp = (uint64_t)(uintptr_t)sp;
+	t->state = TASK_RUNNABLE;
+
+	q = &rq[cpu];
+	f = spin_lock_irqsave(&q->lock);
+	t->next = q->idle->next;
+	q->idle->next = t;
+	spin_unlock_irqrestore(&q->lock, f);
+	return t;
+}
+
+/* Picks the next runnable task after cur, waking those whose deadline
+ * passed; the idle task when none. Called with the queue lock held. */
+static struct task *pick(struct runq *q, struct task *cur)
+{
+	uint64_t now = rdtsc();
+	struct task *t = cur->next;
+
+	for (;;) {
+		if (t != q->idle) {
+			if (t->state == TASK_BLOCKED && t->deadline &&
+			    (int64_t)(now - t->deadline) >= 0)
+				t->state = TASK_RUNNABLE;
+			if (t->state == TASK_RUNNABLE)
+				return t;
+		}
+		if (t == cur)
+			break;
+		t = t->next;
+	}
+	return cur->state == TASK_RUNNABLE && cur != q->idle ? cur : q->idle;
+}
+
+static void reschedule(struct runq *q, struct task *cur)
+{
+	struct task *next;
+
+	next = pick(q, cur);
+	this_cpu()->need_resched = 0;
+	if (next == cur) {
+		spin_unlock(&q->lock);
+		return;
+	}
+	q->current = next;
+	sched_switch(&cur->rsp, next->rsp);
+	/* Back in cur, with the lock taken by whoever switched to us. */
+	spin_unlock(&q->lock);
+}
+
+void sched_yield(void)
+{
+	struct runq *q = &rq[this_cpu()->cpu];
+	uint64_t f = irq_save();
+
+	spin_lock(&q->lock);
+	reschedule(q, q->current);
+	irq_restore(f);
+}
+
+void sched_block(uint64_t deadline_tsc)
+{
+	struct runq *q = &rq[this_cpu()->cpu];
+	struct task *cur;
+	uint64_t f = irq_save();
+
+	spin_lock(&q->lock);
+	cur = q->current;
+	if (__atomic_exchange_n(&cur->woken, 0, __ATOMIC_ACQ_REL)) {
+		spin_unlock(&q->lock);		/* a wake raced ahead of us */
+		irq_restore(f);
+		return;
+	}
+	cur->state = TASK_BLOCKED;
+	cur->deadline = deadline_tsc;
+	reschedule(q, cur);
+	irq_restore(f);
+}
+
+void sched_wake(struct task *t)
+{
+	struct runq *q = &rq[t->cpu];
+	uint64_t f = spin_lock_irqsave(&q->lock);
+
+	if (t->state == TASK_BLOCKED)
+		t->state = TASK_RUNNABLE;
+	else if (t->state == TASK_RUNNABLE)
+		__atomic_store_n(&t->woken, 1, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&q->lock, f);
+	/* A CPU asleep in the idle task's HLT wakes on its next tick (10 ms);
+	 * good enough until wake-up IPIs are needed. */
+}
+
+void task_exit(void)
+{
+	struct runq *q = &rq[this_cpu()->cpu];
+
+	irq_disable();
+	spin_lock(&q->lock);
+	q->current->state = TASK_DEAD;
+	/* The task stays in the ring, dead, so that nothing frees its stack
+	 * while we still stand on it; a later reaper can unlink it. */
+	reschedule(q, q->current);
+	panic("sched: a dead task was scheduled");
+}
+
+void sched_tick(void)
+{
+	this_cpu()->need_resched = 1;
+}
+
+void sched_start(void)
+{
+	struct percpu *pc = this_cpu();
+	struct runq *q = &rq[pc->cpu];
+	struct task *idle = kzalloc(sizeof(*idle));
+
+	if (!idle)
+		panic("sched: no memory for the idle task");
+	memcpy(idle->name, "idle", 5);
+	idle->cpu = pc->cpu;
+	idle->state = TASK_RUNNABLE;
+	idle->next = idle;
+	irq_disable();
+	spin_lock(&q->lock);
+	q->idle = idle;
+	q->current = idle;
+	spin_unlock(&q->lock);
+	for (;;) {
+		sched_yield();
+		/* Nothing runnable: sleep until an interrupt (the tick). */
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}

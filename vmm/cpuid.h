@@ -1,0 +1,23 @@
+/* What a guest sees of CPUID: the host's answer, filtered. */
+#ifndef VMM_CPUID_H
+#define VMM_CPUID_H
+
+#include <stdint.h>
+
+#define BASTION_CPUID_SIG "BastionHV\0\0\0"	/* leaf 0x40000000 EBX:ECX:EDX */
+
+struct cpuid_ctx {
+	uint32_t vcpu_id;
+	uint32_t nvcpus;
+	uint64_t guest_cr4;		/* for OSXSAVE */
+	/* The host's raw CPUID. */
+	void (*hw)(uint32_t leaf, uint32_t sub, uint32_t out[4]);
+};
+
+/* Fills out[4] (EAX, EBX, ECX, EDX) with what the guest may see: only
+ * features the VMM supports, no virtualization, monitoring or
+ * host-identifying leaves, plus Bastion's hypervisor leaves. Pure. */
+void cpuid_policy(const struct cpuid_ctx *c, uint32_t leaf, uint32_t sub,
+		  uint32_t out[4]);
+
+#endif

@@ -1,0 +1,447 @@
+/*
+ * The vCPU run loop and the vendor-neutral exit dispatcher: a bounded const
+ * table from struct vm_exit codes to handlers (STYLE). A handler returns
+ * what to do next; RIP is advanced in exactly one place (advance()).
+ * Anything a guest does wrong gets the architectural fault or stops that
+ * VM, never the host: no handler asserts or panics on guest input.
+ */
+#include <errno.h>
+#include <string.h>
+#include "arch/x86_64/cpu.h"
+#include "kernel/log.h"
+#include "kernel/sched.h"
+#include "kernel/time.h"
+#include "vmm/cpuid.h"
+#include "vmm/decode.h"
+#include "vmm/dev/testdev.h"
+#include "vmm/gwalk.h"
+#include "vmm/msr.h"
+#include "vmm/vm.h"
+#include "vmm/vmm_priv.h"
+
+enum exit_action { RESUME, ADVANCE, STOP };
+
+typedef enum exit_action (*exit_fn)(struct vcpu *v, struct vm_exit *e);
+
+#define VEC_UD 6
+#define VEC_GP 13
+
+static enum exit_action inject_exc(struct vcpu *v, uint8_t vector, bool has_err, uint32_t err)
+{
+	if (vmm->inject(v, VM_EVENT_EXCEPTION, vector, has_err, err)) {
+		/* An event is already queued: a fault while delivering it is
+		 * a double fault, which a test guest does not survive either;
+		 * stop the VM rather than guess. */
+		vm_stop_reason(v->vm, "fault while delivering an event (vector %u)", vector);
+		return STOP;
+	}
+	return RESUME;
+}
+
+static enum exit_action gp(struct vcpu *v)
+{
+	return inject_exc(v, VEC_GP, true, 0);
+}
+
+static uint64_t reg(struct vcpu *v, enum vm_reg r)
+{
+	uint64_t x = 0;
+
+	vmm->get_reg(v, r, &x);
+	return x;
+}
+
+static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	cpuid(leaf, sub, &out[0], &out[1], &out[2], &out[3]);
+}
+
+static enum exit_action exit_cpuid(struct vcpu *v, struct vm_exit *e)
+{
+	struct cpuid_ctx c = { v->id, v->vm->nvcpus, reg(v, VM_REG_CR4), host_cpuid };
+	uint32_t out[4];
+
+	(void)e;
+	cpuid_policy(&c, (uint32_t)reg(v, VM_REG_RAX), (uint32_t)reg(v, VM_REG_RCX), out);
+	vmm->set_reg(v, VM_REG_RAX, out[0]);
+	vmm->set_reg(v, VM_REG_RBX, out[1]);
+	vmm->set_reg(v, VM_REG_RCX, out[2]);
+	vmm->set_reg(v, VM_REG_RDX, out[3]);
+	return ADVANCE;
+}
+
+/* Writes a value of size bytes into a GPR the way the CPU does: 32-bit
+ * results zero the upper half, 8/16-bit ones leave the rest alone. */
+static void put_gpr(struct vcpu *v, unsigned r, unsigned size, bool high, uint64_t val)
+{
+	uint64_t old = reg(v, (enum vm_reg)r), nv;
+
+	switch (size) {
+	case 1:
+		nv = high ? (old & ~0xff00ull) | ((val & 0xff) << 8) : (old & ~0xffull) | (val & 0xff);
+		break;
+	case 2:
+		nv = (old & ~0xffffull) | (val & 0xffff);
+		break;
+	case 4:
+		nv = val & 0xffffffffull;
+		break;
+	default:
+		nv = val;
+		break;
+	}
+	vmm->set_reg(v, (enum vm_reg)r, nv);
+}
+
+static uint64_t get_gpr(struct vcpu *v, unsigned r, unsigned size, bool high)
+{
+	uint64_t x = reg(v, (enum vm_reg)r);
+
+	if (high)
+		return (x >> 8) & 0xff;
+	return size == 8 ? x : x & ((1ull << (8 * size)) - 1);
+}
+
+static enum exit_action exit_io(struct vcpu *v, struct vm_exit *e)
+{
+	const struct io_range *r;
+	uint64_t val = ~0ull;
+
+	/* INS/OUTS would need guest linear-address translation with
+	 * segment checks; no device of ours needs them. #UD is what a CPU
+	 * without the instruction would raise. */
+	if (e->u.io.string)
+		return inject_exc(v, VEC_UD, false, 0);
+	r = iobus_find(&v->vm->pio, e->u.io.port, e->u.io.size);
+	if (e->u.io.in) {
+		/* No device: the bus floats, reads are all ones (PC
+		 * behaviour); a device may refuse an access, also all ones. */
+		if (!r || r->dev.read(r->dev.ctx, e->u.io.port - r->base, e->u.io.size, &val))
+			val = ~0ull;
+		put_gpr(v, 0, e->u.io.size, false, val);
+	} else if (r) {
+		r->dev.write(r->dev.ctx, e->u.io.port - r->base, e->u.io.size,
+			     get_gpr(v, 0, e->u.io.size, false));
+	}
+	/* Writes to nothing are dropped, as on a PC. */
+	return v->vm->state == VM_RUNNING ? ADVANCE : STOP;
+}
+
+/* Fetches the instruction at the guest's RIP: up to 15 bytes, stopping
+ * early at the end of guest RAM. Returns the bytes copied. */
+static size_t fetch_insn(struct vcpu *v, uint8_t *buf)
+{
+	struct guest_mem gm = { 0 };
+	uint64_t rip = reg(v, VM_REG_RIP) + reg(v, VM_REG_CS_BASE);
+	uint64_t cr0 = reg(v, VM_REG_CR0), cr3 = reg(v, VM_REG_CR3);
+	size_t n = 0;
+
+	gm.map = (void *(*)(void *, uint64_t, uint64_t))vm_gpa_to_hva;
+	gm.ctx = v->vm;
+	gm.ram_bytes = v->vm->ram_bytes;
+	while (n < 15) {
+		uint64_t la = rip + n, gpa = la;
+		size_t chunk = 4096 - (la & 4095);
+		const uint8_t *p;
+
+		if ((cr0 & (1ull << 31)) && gwalk64(&gm, cr3, la, &gpa))
+			break;
+		if (chunk > 15 - n)
+			chunk = 15 - n;
+		p = vm_gpa_to_hva(v->vm, gpa, chunk);
+		if (!p)
+			break;
+		memcpy(buf + n, p, chunk);
+		n += chunk;
+	}
+	return n;
+}
+
+static enum exit_action exit_mmio(struct vcpu *v, struct vm_exit *e)
+{
+	uint64_t gpa = e->u.mmio.gpa, val = 0;
+	const struct io_range *r;
+	uint8_t code[15];
+	struct insn in;
+	size_t n;
+	int rc;
+
+	r = iobus_find(&v->vm->mmio, gpa, 1);
+	if (!r || e->u.mmio.fetch) {
+		vm_stop_reason(v->vm, "%s of guest-physical %#llx: no RAM or device there",
+			       e->u.mmio.fetch ? "instruction fetch" : e->u.mmio.write ? "write" : "read",
+			       (unsigned long long)gpa);
+		return STOP;
+	}
+	if (!(reg(v, VM_REG_EFER) & (1u << 10)) && (reg(v, VM_REG_CR0) & (1ull << 31))) {
+		vm_stop_reason(v->vm, "MMIO from 32-bit paged mode is not emulated");
+		return STOP;
+	}
+	n = fetch_insn(v, code);
+	rc = decode_insn(code, n, reg(v, VM_REG_EFER) & (1u << 10), &in);
+	if (rc || (e->insn_len && e->insn_len != in.len) ||
+	    !iobus_find(&v->vm->mmio, gpa, in.mem_size)) {
+		vm_stop_reason(v->vm, "MMIO at %#llx by an instruction we do not emulate "
+			       "(%02x %02x %02x %02x)", (unsigned long long)gpa,
+			       code[0], code[1], code[2], code[3]);
+		return STOP;
+	}
+	switch (in.op) {
+	case INSN_STORE:
+	case INSN_STORE_IMM:
+		val = in.op == INSN_STORE ? get_gpr(v, in.reg, in.mem_size, in.high_byte) : in.imm;
+		if (r->dev.write(r->dev.ctx, gpa - r->base, in.mem_size, val))
+			return gp(v);
+		break;
+	default:
+		if (r->dev.read(r->dev.ctx, gpa - r->base, in.mem_size, &val))
+			return gp(v);
+		if (in.op == INSN_LOAD_SX)
+			val = in.mem_size == 1 ? (uint64_t)(int64_t)(int8_t)val :
+					       (uint64_t)(int64_t)(int16_t)val;
+		put_gpr(v, in.reg, in.op == INSN_LOAD ? in.mem_size : in.reg_size,
+			in.high_byte, val);
+		break;
+	}
+	/* The decoder's length is authoritative (SVM without decode assists
+	 * reports none); advance() uses e->insn_len. */
+	e->insn_len = in.len;
+	return ADVANCE;
+}
+
+static bool irq_waiting(struct vcpu *v)
+{
+	for (int i = 0; i < 4; i++)
+		if (__atomic_load_n(&v->irq_pending[i], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+static enum exit_action exit_hlt(struct vcpu *v, struct vm_exit *e)
+{
+	(void)e;
+	/* HLT with interrupts off and nothing that could wake it: the VM
+	 * has stopped itself for good (a real CPU would sit there). */
+	if (!(reg(v, VM_REG_RFLAGS) & (1u << 9)) && !v->timer_tsc) {
+		vm_stop_reason(v->vm, "halted with interrupts disabled");
+		return STOP;
+	}
+	v->halted = true;
+	return ADVANCE;
+}
+
+static enum exit_action exit_rdmsr(struct vcpu *v, struct vm_exit *e)
+{
+	uint64_t val;
+
+	if (msr_read(v, e->u.msr.index, &val))
+		return gp(v);
+	vmm->set_reg(v, VM_REG_RAX, val & 0xffffffffull);
+	vmm->set_reg(v, VM_REG_RDX, val >> 32);
+	return ADVANCE;
+}
+
+static enum exit_action exit_wrmsr(struct vcpu *v, struct vm_exit *e)
+{
+	uint64_t val = (reg(v, VM_REG_RAX) & 0xffffffffull) | (reg(v, VM_REG_RDX) << 32);
+
+	return msr_write(v, e->u.msr.index, val) ? gp(v) : ADVANCE;
+}
+
+static enum exit_action exit_cr(struct vcpu *v, struct vm_exit *e)
+{
+	if (!e->u.cr.write) {
+		/* Reads of CR0/CR4 come from the shadows; only CR3/CR8 reads
+		 * could exit, and we enable neither. */
+		vm_stop_reason(v->vm, "unexpected read of CR%u", e->u.cr.cr);
+		return STOP;
+	}
+	return cr_write(v, e->u.cr.cr, reg(v, (enum vm_reg)e->u.cr.gpr)) ? gp(v) : ADVANCE;
+}
+
+static enum exit_action exit_xsetbv(struct vcpu *v, struct vm_exit *e)
+{
+	uint64_t val = (reg(v, VM_REG_RAX) & 0xffffffffull) | (reg(v, VM_REG_RDX) << 32);
+
+	(void)e;
+	return xcr_write(v, (uint32_t)reg(v, VM_REG_RCX), val) ? gp(v) : ADVANCE;
+}
+
+static enum exit_action exit_resume(struct vcpu *v, struct vm_exit *e)
+{
+	(void)v;
+	(void)e;
+	return RESUME;		/* the host interrupt was taken on the way out */
+}
+
+static enum exit_action exit_intr_window(struct vcpu *v, struct vm_exit *e)
+{
+	(void)e;
+	vmm->want_intr_window(v, false);
+	return RESUME;		/* injection happens before the next entry */
+}
+
+static enum exit_action exit_triple_fault(struct vcpu *v, struct vm_exit *e)
+{
+	(void)e;
+	vm_stop_reason(v->vm, "triple fault at rip %#llx", (unsigned long long)reg(v, VM_REG_RIP));
+	return STOP;
+}
+
+static enum exit_action exit_ud(struct vcpu *v, struct vm_exit *e)
+{
+	(void)e;
+	/* VMX/SVM instructions: our CPUID shows no VMX, so they are
+	 * undefined for this guest. */
+	return inject_exc(v, VEC_UD, false, 0);
+}
+
+static enum exit_action exit_cache_flush(struct vcpu *v, struct vm_exit *e)
+{
+	(void)v;
+	(void)e;
+	return ADVANCE;		/* INVD/WBINVD: guest memory is coherent */
+}
+
+static enum exit_action exit_priv(struct vcpu *v, struct vm_exit *e)
+{
+	(void)e;
+	/* RDPMC, MONITOR/MWAIT, MOV DR: not offered to guests, #UD. */
+	return inject_exc(v, VEC_UD, false, 0);
+}
+
+static enum exit_action exit_exception(struct vcpu *v, struct vm_exit *e)
+{
+	if (e->u.exc.vector == 18) {
+		vm_stop_reason(v->vm, "machine check");
+		return STOP;
+	}
+	/* #DB and #AC are intercepted only to break delivery loops: hand
+	 * them back to the guest. */
+	return inject_exc(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
+}
+
+static enum exit_action exit_entry_fail(struct vcpu *v, struct vm_exit *e)
+{
+	vm_stop_reason(v->vm, "VM entry failed: %s (error %u)",
+		       e->u.fail.why ? e->u.fail.why : "?", e->u.fail.error);
+	return STOP;
+}
+
+static enum exit_action exit_unhandled(struct vcpu *v, struct vm_exit *e)
+{
+	vm_stop_reason(v->vm, "unhandled exit (code %d, hardware reason %u) at rip %#llx",
+		       e->code, e->raw, (unsigned long long)reg(v, VM_REG_RIP));
+	return STOP;
+}
+
+static const exit_fn exit_tbl[VM_EXIT_COUNT] = {
+	[VM_EXIT_NONE] = exit_resume,
+	[VM_EXIT_CPUID] = exit_cpuid,
+	[VM_EXIT_IO] = exit_io,
+	[VM_EXIT_MMIO] = exit_mmio,
+	[VM_EXIT_HLT] = exit_hlt,
+	[VM_EXIT_RDMSR] = exit_rdmsr,
+	[VM_EXIT_WRMSR] = exit_wrmsr,
+	[VM_EXIT_CR] = exit_cr,
+	[VM_EXIT_XSETBV] = exit_xsetbv,
+	[VM_EXIT_EXTINT] = exit_resume,
+	[VM_EXIT_INTR_WINDOW] = exit_intr_window,
+	[VM_EXIT_PREEMPT] = exit_resume,
+	[VM_EXIT_TRIPLE_FAULT] = exit_triple_fault,
+	[VM_EXIT_VIRT_INSN] = exit_ud,
+	[VM_EXIT_PRIV_INSN] = exit_priv,
+	[VM_EXIT_CACHE_FLUSH] = exit_cache_flush,
+	[VM_EXIT_EXCEPTION] = exit_exception,
+	[VM_EXIT_ENTRY_FAIL] = exit_entry_fail,
+};
+
+/* The one place RIP moves past an emulated instruction; an interrupt
+ * shadow (STI, MOV SS) ends with it. */
+static void advance(struct vcpu *v, struct vm_exit *e)
+{
+	vmm->set_reg(v, VM_REG_RIP, reg(v, VM_REG_RIP) + e->insn_len);
+	vmm->set_reg(v, VM_REG_INTR_SHADOW, 0);
+}
+
+static int highest_irq(struct vcpu *v)
+{
+	for (int i = 3; i >= 0; i--) {
+		uint64_t w = __atomic_load_n(&v->irq_pending[i], __ATOMIC_ACQUIRE);
+
+		if (w)
+			return i * 64 + 63 - __builtin_clzll(w);
+	}
+	return -1;
+}
+
+/* Delivers the highest pending interrupt if the guest can take one now,
+ * else asks to be told when it can. */
+static void deliver_irq(struct vcpu *v)
+{
+	int vec = highest_irq(v);
+
+	if (vec < 0)
+		return;
+	if (vmm->can_inject_intr(v)) {
+		__atomic_fetch_and(&v->irq_pending[vec / 64], ~(1ull << (vec % 64)), __ATOMIC_ACQ_REL);
+		vmm->inject(v, VM_EVENT_EXTINT, (uint8_t)vec, false, 0);
+		v->halted = false;
+	} else {
+		vmm->want_intr_window(v, true);
+	}
+}
+
+static bool vm_running(struct vm *vm)
+{
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING;
+}
+
+void vcpu_task(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	struct vm_exit e;
+
+	while (vm_running(vm)) {
+		enum exit_action a;
+		exit_fn fn;
+		uint64_t t0;
+
+		testdev_poll(v);
+		if (v->halted) {
+			/* Asleep until an interrupt is posted, or until the
+			 * test timer is due. */
+			if (!irq_waiting(v)) {
+				sched_block(v->timer_tsc);
+				continue;
+			}
+			v->halted = false;
+		}
+		deliver_irq(v);
+		if (vmm->vcpu_run(v, &e)) {
+			vm_stop_reason(vm, "the VMM back end failed");
+			break;
+		}
+		t0 = rdtsc();
+		fn = (unsigned)e.code < VM_EXIT_COUNT ? exit_tbl[e.code] : NULL;
+		a = fn ? fn(v, &e) : exit_unhandled(v, &e);
+		if (a == ADVANCE)
+			advance(v, &e);
+		if ((unsigned)e.code < VM_EXIT_COUNT) {
+			v->stats.count[e.code]++;
+			v->stats.tsc[e.code] += rdtsc() - t0;
+		}
+		if (a == STOP)
+			break;
+		if (sched_should_yield())
+			sched_yield();
+	}
+	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0) {
+		uint64_t f = spin_lock_irqsave(&vm->lock);
+
+		vm->state = VM_STOPPED;
+		spin_unlock_irqrestore(&vm->lock, f);
+		pr_info("vm %s: stopped: %s", vm->name, vm->stop_reason);
+	}
+}

@@ -1,0 +1,309 @@
+/*
+ * VM lifecycle and guest memory. Guest RAM is host pages, zeroed when
+ * allocated and again when freed (page_free), mapped through the back
+ * end's second-level tables; nothing of one VM is ever visible to another.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include "arch/x86_64/cpu.h"
+#include "kernel/fmt.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "kernel/percpu.h"
+#include "kernel/pmm.h"
+#include "kernel/sched.h"
+#include "vmm/dev/testdev.h"
+#include "vmm/loader.h"
+#include "vmm/vm.h"
+#include "vmm/vmm_priv.h"
+
+#define MAX_VMS 32
+
+static struct vm *vms[MAX_VMS];
+static struct spinlock vms_lock = SPINLOCK_INIT;
+static uint32_t next_cpu;
+
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (uint32_t i = 0; i < vm->nmem; i++) {
+		const struct vm_mem *m = &vm->mem[i];
+
+		if (gpa >= m->gpa && gpa - m->gpa <= m->len && len <= m->len - (gpa - m->gpa))
+			return (char *)phys_to_virt(m->hpa) + (gpa - m->gpa);
+	}
+	return NULL;
+}
+
+void vm_stop_reason(struct vm *vm, const char *fmt, ...)
+{
+	uint64_t f = spin_lock_irqsave(&vm->lock);
+	va_list ap;
+
+	if (vm->state == VM_RUNNING || vm->state == VM_CREATED) {
+		va_start(ap, fmt);
+		kvsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+		va_end(ap);
+		vm->state = VM_STOPPING;
+	}
+	spin_unlock_irqrestore(&vm->lock, f);
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i] && vm->vcpus[i]->task)
+			sched_wake(vm->vcpus[i]->task);
+}
+
+void vcpu_post_irq(struct vcpu *v, uint8_t vector)
+{
+	__atomic_fetch_or(&v->irq_pending[vector / 64], 1ull << (vector % 64), __ATOMIC_RELEASE);
+	if (v->task)
+		sched_wake(v->task);
+}
+
+/* Guest RAM: the largest 2 MiB-aligned runs we can get, so that the
+ * second-level tables can use large pages; at most VM_MAX_MEMSLOTS. */
+static int alloc_ram(struct vm *vm, uint64_t bytes)
+{
+	uint64_t gpa = 0, chunk = bytes;
+
+	while (gpa < bytes) {
+		uint64_t pa, len = chunk < bytes - gpa ? chunk : bytes - gpa;
+		int r;
+
+		if (vm->nmem == VM_MAX_MEMSLOTS)
+			return -ENOMEM;
+		r = page_alloc_aligned(len / PAGE_SIZE, 512, &pa);
+		if (r) {
+			if (chunk <= (2u << 20))
+				return -ENOMEM;
+			chunk /= 2;
+			continue;
+		}
+		vm->mem[vm->nmem++] = (struct vm_mem){ gpa, pa, len };
+		r = vmm->vm_map(vm, gpa, pa, len);
+		if (r)
+			return r;
+		gpa += len;
+	}
+	vm->ram_bytes = bytes;
+	return 0;
+}
+
+static void *gm_map(void *ctx, uint64_t gpa, uint64_t len)
+{
+	return vm_gpa_to_hva(ctx, gpa, len);
+}
+
+static void free_vm(struct vm *vm)
+{
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		if (vm->vcpus[i]) {
+			vmm->vcpu_destroy(vm->vcpus[i]);
+			kfree(vm->vcpus[i]);
+		}
+	}
+	if (vm->arch)
+		vmm->vm_destroy(vm);
+	for (uint32_t i = 0; i < vm->nmem; i++)
+		page_free(vm->mem[i].hpa, vm->mem[i].len / PAGE_SIZE);
+	kfree(vm->testdev);
+	kfree(vm);
+}
+
+static bool name_ok(const char *n)
+{
+	size_t l = strnlen(n, VM_NAME_MAX);
+
+	if (!l || l >= VM_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < l; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Runs on the vCPU's own pCPU: the back end's per-vCPU state (a VMCS)
+ * belongs to the CPU that creates it. */
+static int init_vcpus(struct vm *vm, const struct guest_entry *ge)
+{
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = kzalloc(sizeof(*v));
+		int r;
+
+		if (!v)
+			return -ENOMEM;
+		v->id = i;
+		v->vm = vm;
+		v->cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % ncpus;
+		vm->vcpus[i] = v;
+		r = vmm_on_cpu(v->cpu, vcpu_setup, v, (void *)ge);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen)
+{
+	struct guest_mem gm;
+	struct guest_entry ge;
+	struct vm *vm;
+	uint32_t slot = MAX_VMS;
+	uint64_t f;
+	int r;
+
+	if (!vmm) {
+		ksnprintf(err, errlen, "this CPU cannot run VMs");
+		return -ENODEV;
+	}
+	if (!cfg->name || !name_ok(cfg->name)) {
+		ksnprintf(err, errlen, "bad VM name");
+		return -EINVAL;
+	}
+	if (cfg->memory_mib < 2 || cfg->memory_mib > VM_MAX_MEM_MIB || cfg->memory_mib % 2) {
+		ksnprintf(err, errlen, "memory must be an even 2..%u MiB", VM_MAX_MEM_MIB);
+		return -EINVAL;
+	}
+	if (cfg->vcpus < 1 || cfg->vcpus > VM_MAX_VCPUS) {
+		ksnprintf(err, errlen, "vcpus must be 1..%u", VM_MAX_VCPUS);
+		return -EINVAL;
+	}
+	vm = kzalloc(sizeof(*vm));
+	if (!vm) {
+		ksnprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	f = spin_lock_irqsave(&vms_lock);
+	for (uint32_t i = 0; i < MAX_VMS; i++) {
+		if (vms[i] && !strcmp(vms[i]->name, cfg->name)) {
+			slot = MAX_VMS + 1;
+			break;
+		}
+		if (!vms[i] && slot == MAX_VMS)
+			slot = i;
+	}
+	if (slot < MAX_VMS)
+		vms[slot] = vm;			/* reserved; filled below */
+	spin_unlock_irqrestore(&vms_lock, f);
+	if (slot >= MAX_VMS) {
+		kfree(vm);
+		ksnprintf(err, errlen, slot == MAX_VMS ? "too many VMs" : "a VM with that name exists");
+		return slot == MAX_VMS ? -ENOSPC : -EEXIST;
+	}
+	vm->id = slot;
+	memcpy(vm->name, cfg->name, strnlen(cfg->name, VM_NAME_MAX - 1));
+	vm->exit_status = -1;
+	vm->state = VM_CREATED;
+	vm->nvcpus = cfg->vcpus;
+
+	r = vmm->vm_init(vm);
+	if (!r)
+		r = alloc_ram(vm, (uint64_t)cfg->memory_mib << 20);
+	if (r) {
+		ksnprintf(err, errlen, "out of memory for guest RAM");
+		goto fail;
+	}
+	gm = (struct guest_mem){ gm_map, vm, vm->ram_bytes };
+	r = loader_elf64(&gm, cfg->image, cfg->image_len, &ge, err, errlen);
+	if (r)
+		goto fail;
+	r = testdev_attach(vm);
+	if (r) {
+		ksnprintf(err, errlen, "cannot attach devices (%d)", r);
+		goto fail;
+	}
+	r = init_vcpus(vm, &ge);
+	if (r) {
+		ksnprintf(err, errlen, "cannot set up vCPUs (%d)", r);
+		goto fail;
+	}
+	*out = vm;
+	return 0;
+fail:
+	f = spin_lock_irqsave(&vms_lock);
+	vms[slot] = NULL;
+	spin_unlock_irqrestore(&vms_lock, f);
+	free_vm(vm);
+	return r;
+}
+
+int vm_start(struct vm *vm)
+{
+	uint64_t f = spin_lock_irqsave(&vm->lock);
+
+	if (vm->state != VM_CREATED) {
+		spin_unlock_irqrestore(&vm->lock, f);
+		return -EBUSY;
+	}
+	vm->state = VM_RUNNING;
+	vm->vcpus_running = vm->nvcpus;
+	spin_unlock_irqrestore(&vm->lock, f);
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		char name[TASK_NAME_MAX];
+
+		ksnprintf(name, sizeof(name), "%s/%u", vm->name, i);
+		v->task = task_create(name, v->cpu, vcpu_task, v);
+		if (!v->task) {
+			vm_stop_reason(vm, "cannot start vCPU %u", i);
+			__atomic_fetch_sub(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
+		}
+	}
+	return 0;
+}
+
+int vm_stop(struct vm *vm)
+{
+	vm_stop_reason(vm, "stopped by the operator");
+	return 0;
+}
+
+int vm_destroy(struct vm *vm)
+{
+	uint64_t f = spin_lock_irqsave(&vm->lock);
+	bool busy = vm->state == VM_RUNNING || __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE);
+
+	spin_unlock_irqrestore(&vm->lock, f);
+	if (busy)
+		return -EBUSY;
+	f = spin_lock_irqsave(&vms_lock);
+	vms[vm->id] = NULL;
+	spin_unlock_irqrestore(&vms_lock, f);
+	/* Per-vCPU back-end state is torn down on its own pCPU. */
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+
+		if (v && v->arch)
+			vmm_on_cpu(v->cpu, vcpu_teardown, v, NULL);
+	}
+	free_vm(vm);
+	return 0;
+}
+
+struct vm *vm_find(const char *name)
+{
+	struct vm *r = NULL;
+	uint64_t f = spin_lock_irqsave(&vms_lock);
+
+	for (uint32_t i = 0; i < MAX_VMS && !r; i++)
+		if (vms[i] && !strcmp(vms[i]->name, name))
+			r = vms[i];
+	spin_unlock_irqrestore(&vms_lock, f);
+	return r;
+}
+
+void vm_print_all(void)
+{
+	static const char *const states[] = { "created", "running", "stopping", "stopped" };
+
+	for (uint32_t i = 0; i < MAX_VMS; i++) {
+		struct vm *vm = vms[i];
+
+		if (!vm)
+			continue;
+		pr_info("vm %s: %s%s%s, %llu MiB, %u vCPU(s)", vm->name, states[vm->state],
+			vm->stop_reason[0] ? ": " : "", vm->stop_reason,
+			(unsigned long long)(vm->ram_bytes >> 20), vm->nvcpus);
+		vmm_print_stats(vm);
+	}
+}
