@@ -52,8 +52,13 @@ KLDFLAGS  := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 
 # ---------------------------------------------------------------- sources
 KDIRS := boot kernel kernel/libc arch/x86_64 arch/x86_64/vmx arch/x86_64/svm drivers vmm vmm/dev net
-KSRCS := $(filter-out arch/x86_64/asm_offsets.c,\
-	$(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c $(d)/*.S))))
+# In a git checkout, the sources git tracks (work in progress that is not
+# added yet stays out of the image); elsewhere, every file.
+KSRCS_ALL := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c $(d)/*.S)))
+ifneq ($(wildcard .git),)
+KSRCS_ALL := $(filter $(shell git ls-files --cached $(KDIRS) 2>/dev/null),$(KSRCS_ALL))
+endif
+KSRCS := $(filter-out arch/x86_64/asm_offsets.c,$(KSRCS_ALL))
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 
 # Third-party libraries (lwIP, mbedtls, libfdt): fetched as Debian source
@@ -119,6 +124,7 @@ include mk/media.mk
 include mk/run.mk
 
 # ---------------------------------------------------------------- tests
+include mk/guests.mk
 include mk/tests.mk
 include mk/fuzz.mk
 

@@ -206,4 +206,16 @@ static inline size_t jw_len(const struct jw *w)
 	return w->len;
 }
 
+/* Bytes that still fit (the NUL aside). */
+static inline size_t jw_room(const struct jw *w)
+{
+	return w->cap > w->len ? w->cap - w->len - 1 : 0;
+}
+
+/* True once something did not fit or was misused: the output is lost. */
+static inline bool jw_failed(const struct jw *w)
+{
+	return w->overflow || w->misuse;
+}
+
 #endif

@@ -24,6 +24,8 @@
 #include "kernel/time.h"
 #include "kernel/version.h"
 #include "net/netstack.h"
+#include "kernel/sched.h"
+#include "vmm/vmm.h"
 
 void heap_setup(void);
 struct percpu *percpu_bsp_new(uint32_t apic_id);
@@ -173,6 +175,73 @@ static void test_stack_overflow(volatile char *p)
 
 static void kmain_stage2(void);
 
+/* Starts the VMs the boot config declares; a VM that cannot be created
+ * is reported and skipped, the others still start. */
+static void start_config_vms(void)
+{
+	for (uint32_t i = 0; i < config.nvms; i++) {
+		const struct bootcfg_vm *c = &config.vms[i];
+		const struct boot_module *m = bootinfo_find_module(&bootinfo, c->kernel);
+		struct vm_config vc = { c->name, c->memory_mib, c->vcpus, NULL, 0 };
+		char err[120];
+		struct vm *vm;
+		int r;
+
+		if (!m) {
+			pr_err("vm %s: no boot module named \"%s\"", c->name, c->kernel);
+			continue;
+		}
+		vc.image = phys_to_virt(m->start);
+		vc.image_len = (size_t)(m->end - m->start);
+		r = vm_create(&vc, &vm, err, sizeof(err));
+		if (r) {
+			pr_err("vm %s: not created: %s", c->name, err);
+			continue;
+		}
+		vm_start(vm);
+		pr_info("vm %s: started, %u MiB, %u vCPU(s)", c->name, c->memory_mib, c->vcpus);
+	}
+}
+
+/* The host's own service task on CPU 0: starts the configured VMs, then
+ * runs the heartbeat that proves no
+ * guest starves the host, and, for tests, the end of the run: with
+ * test.exit the host stops once every VM has stopped, or when test.timeout
+ * seconds have passed (still-running VMs are stopped first). */
+static void monitor_task(void *arg)
+{
+	char buf[16];
+	uint64_t timeout = 0, start = time_ms(), beat = 0;
+	bool test_exit = bootinfo_cmdline_opt(bootinfo.cmdline, "test.exit", NULL, 0);
+	bool heartbeat = bootinfo_cmdline_opt(bootinfo.cmdline, "test.heartbeat", NULL, 0);
+
+	(void)arg;
+	start_config_vms();
+	if (bootinfo_cmdline_opt(bootinfo.cmdline, "test.timeout", buf, sizeof(buf)))
+		for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
+			timeout = timeout * 10 + (uint64_t)(*p - '0');
+	for (;;) {
+		uint64_t now = time_ms() - start;
+
+		if (heartbeat && now / 1000 > beat) {
+			beat = now / 1000;
+			pr_info("monitor: heartbeat %llu", (unsigned long long)beat);
+		}
+		if (test_exit) {
+			if (timeout && now >= timeout * 1000 && vm_count_running()) {
+				pr_info("monitor: test timeout, stopping the VMs still running");
+				vm_stop_all();
+			}
+			if (!vm_count_running()) {
+				vm_print_all();
+				system_shutdown(STATUS_OK);
+			}
+		}
+		netstack_poll();
+		sched_block(rdtsc() + tsc_hz() / 10);	/* every 100 ms */
+	}
+}
+
 /* Waits up to 100 ms for this CPU's tick count to move past t0. */
 static bool tick_after(uint64_t t0)
 {
@@ -292,6 +361,7 @@ static void kmain_stage2(void)
 		acpi.n = 1;
 		acpi.apic_id[0] = bsp->apic_id;
 	}
+	vmm_init();
 	online = smp_start(acpi.apic_id, acpi.n);
 	pr_info("smp: %u of %u CPUs online", online, acpi.n);
 	report_protections();
@@ -322,10 +392,11 @@ static void kmain_stage2(void)
 			test_stack_overflow(NULL);
 		test_fault(fault);
 	}
-	if (bootinfo_cmdline_opt(bootinfo.cmdline, "test.exit", NULL, 0))
-		system_shutdown(STATUS_OK);
-	for (;;) {
-		netstack_poll();
-		__asm__ volatile("hlt");
-	}
+	/* From here the boot context is CPU 0's idle task; the rest of the
+	 * start-up (VMs, then the monitor loop) is a task like any other, so
+	 * a guest that spins cannot starve it. */
+	sched_init_cpu();
+	if (!task_create("init", 0, monitor_task, NULL))
+		panic("sched: cannot start the init task");
+	sched_start();
 }

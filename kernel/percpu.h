@@ -26,6 +26,7 @@ struct percpu {
 	volatile uint64_t ticks;	/* [c] timer interrupts taken */
 	volatile uint32_t online;	/* [a] set by the CPU itself */
 	volatile uint32_t need_resched;	/* [a] the time slice is over */
+	volatile uint32_t sched_ready;	/* [a] this CPU schedules tasks */
 	uint64_t vmm_area_pa;		/* [c] VMXON region / SVM host save area */
 	void *vmm_loaded;		/* [c] back end: vCPU whose VMCS is current */
 	void *fpu_owner;		/* [c] vCPU whose FPU state is in the registers */

@@ -94,6 +94,17 @@ int rpc_server_check(const struct rpc_server *srv)
 
 /* ---------------------------------------------------------------- sessions */
 
+/* Copies src as printable ASCII, '?' for anything else, cut to fit cap:
+ * what reaches logs and audit records cannot drive a terminal. */
+static void copy_printable(char *dst, const char *src, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < cap; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = 0;
+}
+
 static uint64_t now(const struct rpc_session *s)
 {
 	const struct rpc_host_ops *ops = s->srv->ops;
@@ -116,8 +127,6 @@ int rpc_session_create(const struct rpc_server *srv, const struct rpc_session_cf
 		       struct rpc_session **out)
 {
 	struct rpc_session *s;
-	const char *id;
-	size_t i;
 
 	*out = NULL;
 	if (!cfg || !cfg->write || rpc_server_check(srv) ||
@@ -140,11 +149,7 @@ int rpc_session_create(const struct rpc_server *srv, const struct rpc_session_cf
 	s->max_requests = cfg->max_requests;
 	s->write = cfg->write;
 	s->io = cfg->io;
-	/* The identity ends up in audit records and logs: printable ASCII. */
-	id = cfg->identity ? cfg->identity : "";
-	for (i = 0; id[i] && i < RPC_IDENTITY_MAX; i++)
-		s->identity[i] = id[i] >= 0x20 && id[i] < 0x7f ? id[i] : '?';
-	s->identity[i] = 0;
+	copy_printable(s->identity, cfg->identity ? cfg->identity : "", sizeof(s->identity));
 	s->last_ms = now(s);
 	*out = s;
 	return 0;
@@ -383,7 +388,7 @@ static int run_handler(struct rpc_call *c, struct jw *head)
 	int rc;
 
 	jw_key(head, "result");
-	if (head->overflow || head->misuse)
+	if (jw_failed(head))
 		return rpc_fail(c, RPC_ERR_INTERNAL, "internal error: response head");
 	/* The result goes right after the head; '}' and the LF follow it. */
 	jw_init(&c->result, c->s->out + jw_len(head), RPC_RESPONSE_MAX - 2 - jw_len(head));
@@ -395,7 +400,7 @@ static int run_handler(struct rpc_call *c, struct jw *head)
 		return rpc_fail(c, RPC_ERR_LIMIT, "result too large (limit %u bytes)",
 				(unsigned)RPC_RESPONSE_MAX);
 	if (rc) {
-		pr_warn("rpc: %s wrote an invalid result\n", c->m->name);
+		pr_warn("rpc: %s wrote an invalid result", c->m->name);
 		return rpc_fail(c, RPC_ERR_INTERNAL, "internal error: invalid result");
 	}
 	c->s->out[jw_len(head) + jw_len(&c->result)] = '}';
@@ -481,19 +486,22 @@ static void dispatch(struct rpc_session *s, char *line, size_t len)
 	mutating = c.m->flags & RPC_MUTATING;
 	/* Role first: a read-only session learns nothing more and changes
 	 * nothing. */
-	if (mutating && s->role != RPC_ROLE_ADMIN)
+	if (mutating && s->role != RPC_ROLE_ADMIN) {
 		rc = rpc_fail(&c, RPC_ERR_DENIED, "permission denied: %s needs the admin role",
 			      c.m->name);
-	else if ((rc = check_params(&c)) == 0) {
+	} else if ((rc = check_params(&c)) == 0) {
 		reply_head(s, &head, &d, id);
 		rc = run_handler(&c, &head);
 	}
 	if (mutating) {
+		/* Error messages may quote the client: keep them printable. */
+		char msg[RPC_MSG_MAX];
 		struct rpc_audit a = {
 			.identity = s->identity, .role = s->role, .method = c.m->name,
-			.outcome = rc, .message = rc ? c.msg : NULL, .notification = id < 0,
+			.outcome = rc, .message = rc ? msg : NULL, .notification = id < 0,
 		};
 
+		copy_printable(msg, c.msg, sizeof(msg));
 		ops->audit(s->srv->ctx, &a);	/* rpc_server_check: set */
 	}
 	if (id < 0)
@@ -676,8 +684,8 @@ static int m_log_tail(struct rpc_call *c)
 	jw_obj_begin(w);
 	jw_key(w, "lines");
 	jw_arr_begin(w);
-	/* What the result's closing `],"truncated":false}` and the NUL take. */
-	budget = w->cap - w->len > 32 ? w->cap - w->len - 32 : 0;
+	/* Room for the lines, less the closing `],"truncated":false}`. */
+	budget = jw_room(w) > 32 ? jw_room(w) - 32 : 0;
 	pos = start = n;
 	for (int64_t kept = 0; pos > 0 && kept < want; kept++) {
 		size_t e = buf[pos - 1] == '\n' ? pos - 1 : pos, b = e, size;

@@ -33,8 +33,13 @@
 
 #define RPC_LINE_MAX      65536	/* request bytes, excluding CR LF */
 #define RPC_TOKENS_MAX    2048	/* JSON values in one request */
+/* The fuzz target shrinks these two to reach their edges cheaply. */
+#ifndef RPC_RESPONSE_MAX
 #define RPC_RESPONSE_MAX  (256 * 1024)	/* response bytes, with the LF */
+#endif
+#ifndef RPC_SCRATCH_MAX
 #define RPC_SCRATCH_MAX   (256 * 1024)	/* handler scratch per session */
+#endif
 #define RPC_IDENTITY_MAX  255	/* bytes of a session identity */
 #define RPC_ID_MAX        128	/* bytes of a string request id */
 #define RPC_METHOD_MAX    64	/* bytes of a method name */
@@ -126,7 +131,9 @@ struct rpc_host_info {
 	uint32_t protections;	/* RPC_PROT_* */
 };
 
-/* One call of a mutating method, whatever became of it. */
+/* One call of a mutating method, whatever became of it. The strings are
+ * printable ASCII (anything else replaced by '?'), safe to log as they
+ * are. */
 struct rpc_audit {
 	const char *identity;
 	enum rpc_role role;

@@ -189,23 +189,33 @@ void sched_tick(void)
 	this_cpu()->need_resched = 1;
 }
 
-void sched_start(void)
+void sched_init_cpu(void)
 {
 	struct percpu *pc = this_cpu();
 	struct runq *q = &rq[pc->cpu];
-	struct task *idle = kzalloc(sizeof(*idle));
+	struct task *idle;
+	uint64_t f;
 
+	if (q->idle)
+		return;
+	idle = kzalloc(sizeof(*idle));
 	if (!idle)
 		panic("sched: no memory for the idle task");
 	memcpy(idle->name, "idle", 5);
 	idle->cpu = pc->cpu;
 	idle->state = TASK_RUNNABLE;
 	idle->next = idle;
-	irq_disable();
-	spin_lock(&q->lock);
+	f = spin_lock_irqsave(&q->lock);
 	q->idle = idle;
 	q->current = idle;
-	spin_unlock(&q->lock);
+	spin_unlock_irqrestore(&q->lock, f);
+	__atomic_store_n(&pc->sched_ready, 1, __ATOMIC_RELEASE);
+}
+
+void sched_start(void)
+{
+	sched_init_cpu();
+	irq_disable();
 	for (;;) {
 		sched_yield();
 		/* Nothing runnable: sleep until an interrupt (the tick). */

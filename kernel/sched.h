@@ -37,8 +37,12 @@ __attribute__((noreturn)) void task_exit(void);
 
 struct task *task_current(void);
 
-/* Turns the calling boot context of this CPU into its idle task and
- * starts scheduling. Never returns. */
+/* Makes the calling boot context of this CPU its idle task, so tasks can
+ * be created for this CPU; scheduling starts with sched_start(). */
+void sched_init_cpu(void);
+
+/* Starts scheduling on this CPU (sched_init_cpu() first if needed).
+ * Never returns. */
 __attribute__((noreturn)) void sched_start(void);
 
 /* Called from the timer interrupt. */

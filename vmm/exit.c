@@ -9,6 +9,7 @@
 #include <string.h>
 #include "arch/x86_64/cpu.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"
 #include "vmm/cpuid.h"
@@ -274,6 +275,14 @@ static enum exit_action exit_resume(struct vcpu *v, struct vm_exit *e)
 	return RESUME;		/* the host interrupt was taken on the way out */
 }
 
+static enum exit_action exit_preempt(struct vcpu *v, struct vm_exit *e)
+{
+	(void)v;
+	(void)e;
+	this_cpu()->need_resched = 1;	/* the slice is used up */
+	return RESUME;
+}
+
 static enum exit_action exit_intr_window(struct vcpu *v, struct vm_exit *e)
 {
 	(void)e;
@@ -347,7 +356,7 @@ static const exit_fn exit_tbl[VM_EXIT_COUNT] = {
 	[VM_EXIT_XSETBV] = exit_xsetbv,
 	[VM_EXIT_EXTINT] = exit_resume,
 	[VM_EXIT_INTR_WINDOW] = exit_intr_window,
-	[VM_EXIT_PREEMPT] = exit_resume,
+	[VM_EXIT_PREEMPT] = exit_preempt,
 	[VM_EXIT_TRIPLE_FAULT] = exit_triple_fault,
 	[VM_EXIT_VIRT_INSN] = exit_ud,
 	[VM_EXIT_PRIV_INSN] = exit_priv,

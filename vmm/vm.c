@@ -307,3 +307,25 @@ void vm_print_all(void)
 		vmm_print_stats(vm);
 	}
 }
+
+unsigned vm_count_running(void)
+{
+	unsigned n = 0;
+	uint64_t f = spin_lock_irqsave(&vms_lock);
+
+	for (uint32_t i = 0; i < MAX_VMS; i++)
+		if (vms[i] && vms[i]->state != VM_STOPPED && vms[i]->state != VM_CREATED)
+			n++;
+	spin_unlock_irqrestore(&vms_lock, f);
+	return n;
+}
+
+void vm_stop_all(void)
+{
+	for (uint32_t i = 0; i < MAX_VMS; i++) {
+		struct vm *vm = vms[i];
+
+		if (vm)
+			vm_stop(vm);
+	}
+}

@@ -150,6 +150,9 @@ int vm_destroy(struct vm *vm);
 struct vm *vm_find(const char *name);
 /* Prints every VM's state, exit status and exit statistics. */
 void vm_print_all(void);
+/* VMs created or running (not yet stopped). */
+unsigned vm_count_running(void);
+void vm_stop_all(void);
 
 /* Chooses and initialises a back end on the boot CPU. Returns 0,
  * -ENODEV (no usable VT-x/EPT nor AMD-V/NPT; reason printed). */

@@ -11,6 +11,7 @@
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
+#include "vmm/vmm.h"
 
 extern const char ap_tramp_start[], ap_tramp_end[], ap_boot_data[];
 static volatile uint32_t smp_released;
@@ -56,6 +57,7 @@ __attribute__((noreturn)) void ap_main(struct percpu *pc)
 	idt_load();
 	cpu_setup_protections();
 	lapic_init_ap();
+	vmm_init_ap();
 	__atomic_store_n(&pc->online, 1, __ATOMIC_RELEASE);
 
 	/* The BSP removes the trampoline's identity mapping once every AP is
@@ -63,10 +65,8 @@ __attribute__((noreturn)) void ap_main(struct percpu *pc)
 	while (!__atomic_load_n(&smp_released, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	write_cr3(read_cr3());
-	lapic_timer_periodic(100);
-	irq_enable();
-	for (;;)
-		__asm__ volatile("hlt");
+	lapic_timer_periodic(SCHED_HZ);
+	sched_start();
 }
 
 static struct percpu *percpu_new(uint32_t cpu, uint32_t apic_id)
@@ -150,6 +150,10 @@ uint32_t smp_start(const uint32_t *apic_ids, uint32_t n)
 	mm_identity_map_page(AP_TRAMP_PA, 0);
 done:
 	__atomic_store_n(&smp_released, 1, __ATOMIC_RELEASE);
+	/* Tasks can be given to an AP once it schedules. */
+	for (uint32_t i = 1; i < ncpus; i++)
+		for (int t = 0; t < 10000 && !__atomic_load_n(&cpus[i]->sched_ready, __ATOMIC_ACQUIRE); t++)
+			udelay(10);
 	return online;
 }
 

@@ -18,6 +18,8 @@
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
+#include "kernel/sched.h"
+#include "kernel/time.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
@@ -32,6 +34,7 @@ static struct {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool unrestricted, vpid, xsave;
 	bool l1d_flush, md_clear, ibpb;
+	uint32_t preempt_shift;
 } caps;
 
 static volatile uint32_t next_vpid = 1;
@@ -114,7 +117,7 @@ static const char *probe(void)
 	tru = basic & (1ull << 55);	/* the "true" control MSRs exist */
 
 	if (adjust(tru ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
-		   PIN_EXTINT_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMI,
+		   PIN_EXTINT_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMI | PIN_PREEMPT_TIMER,
 		   PIN_EXTINT_EXIT | PIN_NMI_EXIT, &caps.pin))
 		return "pin-based controls lack interrupt/NMI exiting";
 	if (adjust(tru ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
@@ -147,6 +150,9 @@ static const char *probe(void)
 		   ENTRY_LOAD_EFER, &caps.entry))
 		return "entry controls lack EFER load";
 	caps.unrestricted = caps.proc2 & PROC2_UNRESTRICTED;
+	/* The preemption timer counts down at the TSC rate divided by
+	 * 2^IA32_VMX_MISC[4:0] (SDM Vol 3C 25.5.1). */
+	caps.preempt_shift = (uint32_t)rdmsr(MSR_VMX_MISC) & 0x1f;
 	caps.vpid = (caps.proc2 & PROC2_VPID) && (ept & (1ull << 32));
 	if (!caps.vpid)
 		caps.proc2 &= ~PROC2_VPID;
@@ -212,9 +218,11 @@ static int vmx_hw_init(void)
 			pr_warn("vmx: cannot run VMs: %s", why);
 			return -ENODEV;
 		}
-		pr_info("vmx: VT-x with EPT%s%s, VMCS revision %#x",
+		pr_info("vmx: VT-x with EPT%s%s%s, VMCS revision %#x",
 			caps.vpid ? ", VPID" : "",
-			caps.unrestricted ? ", unrestricted guest" : "", caps.revision);
+			caps.unrestricted ? ", unrestricted guest" : "",
+			(caps.pin & PIN_PREEMPT_TIMER) ? ", preemption timer" : "",
+			caps.revision);
 		pr_info("vmx: side channels: L1D flush on entry %s, VERW buffer clearing %s, "
 			"IBPB between VMs %s",
 			caps.l1d_flush ? "on" : "not needed",
@@ -323,7 +331,7 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 	W(VMCS_PROC_CTLS, caps.proc);
 	W(VMCS_PROC_CTLS2, caps.proc2);
 	W(VMCS_EXIT_CTLS, caps.exit);
-	W(VMCS_ENTRY_CTLS, caps.entry);
+	W(VMCS_ENTRY_CTLS, caps.entry | ENTRY_GUEST_LONG_MODE);	/* the guest starts in long mode */
 	/* #DB and #AC can be raised in a loop that never reaches an
 	 * instruction boundary, locking the CPU (CVE-2015-5307, -8104):
 	 * intercept and reflect them. #MC belongs to the host. */
@@ -548,6 +556,18 @@ static int load_vcpu(struct vcpu *v, struct vmx_vcpu *x)
 	return 0;
 }
 
+/* Register and event accessors run in the vCPU's task on its pCPU, but
+ * another vCPU may have run there since: make this one's VMCS current. */
+static void ensure_loaded(struct vcpu *v)
+{
+	if (this_cpu()->vmm_loaded != v) {
+		uint64_t f = irq_save();
+
+		load_vcpu(v, v->arch);
+		irq_restore(f);
+	}
+}
+
 static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 {
 	uint64_t q = vmread(VMCS_EXIT_QUAL);
@@ -681,6 +701,13 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 		vmwrite(VMCS_ENTRY_EXC_ERR, x->pending_err);
 		x->pending_intr = 0;
 	}
+	/* The time slice: the preemption timer ends it even when the guest
+	 * masks interrupts and never exits (the LAPIC tick then waits). */
+	if (caps.pin & PIN_PREEMPT_TIMER) {
+		uint64_t t = (tsc_hz() / SCHED_HZ) >> caps.preempt_shift;
+
+		vmwrite(VMCS_PREEMPT_TIMER, t > 0xffffffff ? 0xffffffff : t);
+	}
 	if (caps.l1d_flush)
 		wrmsr(0x10b, 1);		/* IA32_FLUSH_CMD.L1D_FLUSH */
 	else if (caps.md_clear) {
@@ -777,6 +804,7 @@ static int vmx_get_reg(struct vcpu *v, enum vm_reg r, uint64_t *val)
 		*val = *p;
 		return 0;
 	}
+	ensure_loaded(v);
 	if (r == VM_REG_KGS_BASE && this_cpu()->vmm_loaded == v) {
 		*val = rdmsr(MSR_KERNEL_GS_BASE);	/* SWAPGS changes it freely */
 		return 0;
@@ -786,12 +814,20 @@ static int vmx_get_reg(struct vcpu *v, enum vm_reg r, uint64_t *val)
 		return 0;
 	}
 	switch (r) {
-	case VM_REG_CR0:
-		*val = x->cr0_shadow;
+	case VM_REG_CR0: {
+		/* Bits the guest owns are live in the VMCS; masked ones are
+		 * what it wrote (the read shadow). */
+		uint64_t mask = vmread(VMCS_CR0_MASK);
+
+		*val = (vmread(VMCS_GUEST_CR0) & ~mask) | (x->cr0_shadow & mask);
 		return 0;
-	case VM_REG_CR4:
-		*val = x->cr4_shadow;
+	}
+	case VM_REG_CR4: {
+		uint64_t mask = vmread(VMCS_CR4_MASK);
+
+		*val = (vmread(VMCS_GUEST_CR4) & ~mask) | (x->cr4_shadow & mask);
 		return 0;
+	}
 	case VM_REG_CPL:
 		*val = (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
 		return 0;
@@ -819,6 +855,8 @@ static int vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t val)
 		*p = val;
 		return 0;
 	}
+	ensure_loaded(v);
+	loaded = true;
 	if ((p = lazy_msr(x, r))) {
 		static const uint32_t msr[] = {
 			[VM_REG_KGS_BASE] = MSR_KERNEL_GS_BASE, [VM_REG_STAR] = 0xc0000081,
@@ -887,7 +925,10 @@ static int vmx_inject(struct vcpu *v, enum vm_event_type t, uint8_t vector,
 
 static void vmx_want_intr_window(struct vcpu *v, bool on)
 {
-	uint32_t p = (uint32_t)vmread(VMCS_PROC_CTLS);
+	uint32_t p;
+
+	ensure_loaded(v);
+	p = (uint32_t)vmread(VMCS_PROC_CTLS);
 
 	vmwrite(VMCS_PROC_CTLS, on ? p | PROC_INTR_WINDOW : p & ~PROC_INTR_WINDOW);
 }
@@ -896,6 +937,7 @@ static bool vmx_can_inject_intr(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 
+	ensure_loaded(v);
 	return !x->pending_intr && (vmread(VMCS_GUEST_RFLAGS) & (1u << 9)) &&
 	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPT_STI | INTERRUPT_MOV_SS));
 }

@@ -1,0 +1,49 @@
+# Test guests (tests/guests/): tiny freestanding ELF64 programs the
+# hypervisor boots as VMs, and the media that carry them.
+#
+#   $(BUILD)/guests/NAME.elf         one per tests/guests/NAME.c (not lib.c)
+#   $(BUILD)/test/vmtest.iso         kernel + tests/guests/vmtest.dts + guests
+#   $(BUILD)/test/bench.iso          kernel + tests/guests/bench.dts + bench
+
+GUEST_NAMES := $(filter-out lib,$(patsubst tests/guests/%.c,%,$(wildcard tests/guests/*.c)))
+GUEST_ELFS  := $(addprefix $(BUILD)/guests/,$(addsuffix .elf,$(GUEST_NAMES)))
+GUEST_RT    := tests/guests/crt0.S tests/guests/lib.c kernel/fmt.c kernel/libc/string.c
+# General registers only: SSE before the guest enables it would fault.
+GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -static \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
+	-fno-asynchronous-unwind-tables -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-isystem kernel/libc/include -I. -Itests/guests -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wl,-T,tests/guests/guest.ld -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -no-pie
+
+$(BUILD)/guests/%.elf: tests/guests/%.c $(GUEST_RT) tests/guests/guest.h tests/guests/guest.ld
+	@mkdir -p $(dir $@)
+	$(call say,GUEST,$@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_RT)
+
+guests: $(GUEST_ELFS)
+
+$(BUILD)/test/%.dtb: tests/guests/%.dts | deps
+	@mkdir -p $(dir $@)
+	$(call say,DTC,$@)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+# An ISO carrying the kernel, a test boot config and every guest as a
+# module named guest-NAME; the kernel command line is VMTEST_CMDLINE.
+VMTEST_CMDLINE ?= test.exit test.timeout=10 test.heartbeat
+$(BUILD)/test/%.iso: $(BUILD)/test/%.dtb $(BUILD)/bastion.elf $(GUEST_ELFS) mk/guests.mk | deps
+	@rm -rf $@.root && mkdir -p $@.root/boot/grub
+	cp $(BUILD)/bastion.elf $@.root/boot/
+	cp $< $@.root/boot/bootcfg.dtb
+	cp $(GUEST_ELFS) $@.root/boot/
+	{ echo 'serial --unit=0 --speed=115200'; \
+	  echo 'terminal_input serial console'; echo 'terminal_output serial console'; \
+	  echo 'set timeout=0'; echo 'menuentry "Bastion VM test" {'; \
+	  echo '	multiboot2 /boot/bastion.elf $(VMTEST_CMDLINE)'; \
+	  echo '	module2 /boot/bootcfg.dtb bootcfg'; \
+	  $(foreach g,$(GUEST_NAMES),echo '	module2 /boot/$(g).elf guest-$(g)';) \
+	  echo '	boot'; echo '}'; } > $@.root/boot/grub/grub.cfg
+	grub-mkrescue --output=$@.tmp --locales= --fonts= --themes= \
+		$@.root -- -volid BASTION >$@.log 2>&1 || { cat $@.log >&2; exit 1; }
+	@mv $@.tmp $@
+
+.PHONY: guests
