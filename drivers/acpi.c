@@ -32,12 +32,13 @@ static bool checksum_ok(const uint8_t *p, size_t n)
 	return s == 0;
 }
 
-static bool rsdp_ok(const uint8_t *p)
+/* avail: bytes readable at p (at least 20). */
+static bool rsdp_ok(const uint8_t *p, size_t avail)
 {
 	if (memcmp(p, "RSD PTR ", 8) || !checksum_ok(p, 20))
 		return false;
 	/* ACPI 2.0+: the extended checksum covers the 36-byte structure. */
-	return p[15] < 2 || checksum_ok(p, 36);
+	return p[15] < 2 || (avail >= 36 && checksum_ok(p, 36));
 }
 
 static const uint8_t *scan(const struct phys_reader *rd, uint64_t pa, size_t len)
@@ -46,8 +47,10 @@ static const uint8_t *scan(const struct phys_reader *rd, uint64_t pa, size_t len
 
 	if (!p)
 		return NULL;
-	for (size_t off = 0; off + 36 <= len; off += 16)
-		if (rsdp_ok(p + off))
+	/* A version-1 RSDP is 20 bytes and may sit in the area's last
+	 * paragraphs (ACPI 6.4 5.2.5.1). */
+	for (size_t off = 0; off + 20 <= len; off += 16)
+		if (rsdp_ok(p + off, len - off))
 			return p + off;
 	return NULL;
 }
@@ -101,7 +104,7 @@ int acpi_find_cpus(const struct phys_reader *rd, const uint8_t *rsdp_copy,
 	bool xsdt;
 	uint32_t esz, len;
 
-	if (rsdp_copy && rsdp_ok(rsdp_copy))
+	if (rsdp_copy && rsdp_ok(rsdp_copy, 36))
 		rsdp = rsdp_copy;
 	if (!rsdp) {
 		const uint16_t *ebda_seg = rd->map(rd->ctx, 0x40e, 2);

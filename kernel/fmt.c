@@ -22,7 +22,8 @@ static void pad(struct out *o, char c, int n)
 		put(o, c);
 }
 
-enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_ALT = 16 };
+enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_ALT = 16,
+       F_SIGNED = 32, F_PTR = 64 };
 
 static void put_num(struct out *o, uint64_t v, bool neg, unsigned base,
 		    bool upper, int flags, int width, int prec)
@@ -40,20 +41,24 @@ static void put_num(struct out *o, uint64_t v, bool neg, unsigned base,
 	if (prec == 0 && n == 1 && tmp[0] == '0')
 		n = 0;			/* C: "%.0d" of 0 prints nothing */
 
+	/* '+' and ' ' only mean something for signed conversions (F_SIGNED). */
 	if (neg)
 		sign = '-';
-	else if (flags & F_PLUS)
+	else if ((flags & (F_PLUS | F_SIGNED)) == (F_PLUS | F_SIGNED))
 		sign = '+';
-	else if (flags & F_SPACE)
+	else if ((flags & (F_SPACE | F_SIGNED)) == (F_SPACE | F_SIGNED))
 		sign = ' ';
-	if ((flags & F_ALT) && n) {
-		if (base == 16)
-			prefix = upper ? "0X" : "0x";
-		else if (base == 8 && tmp[n - 1] != '0')
-			prefix = "0";
-	}
 
 	int zeros = prec > n ? prec - n : 0;
+
+	/* '#': 0x only for a non-zero value (or always for %p, F_PTR); for
+	 * octal, a leading zero unless the digits already start with one. */
+	if (flags & F_ALT) {
+		if (base == 16 && n && (!(n == 1 && tmp[0] == '0') || (flags & F_PTR)))
+			prefix = upper ? "0X" : "0x";
+		else if (base == 8 && !zeros && (n == 0 || tmp[n - 1] != '0'))
+			prefix = "0";
+	}
 	len = n + zeros + (sign ? 1 : 0);
 	for (const char *p = prefix; *p; p++)
 		len++;
@@ -180,7 +185,7 @@ int kvsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 			else if (lmod == -2)
 				s = (signed char)s;
 			u = s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s;
-			put_num(&o, u, s < 0, 10, false, flags, width, prec);
+			put_num(&o, u, s < 0, 10, false, flags | F_SIGNED, width, prec);
 			break;
 		case 'u':
 		case 'x':
@@ -203,7 +208,8 @@ int kvsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 			break;
 		case 'p':
 			u = (uintptr_t)va_arg(ap, void *);
-			put_num(&o, u, false, 16, false, flags | F_ALT, width, prec);
+			put_num(&o, u, false, 16, false, (flags & ~(F_PLUS | F_SPACE)) | F_ALT | F_PTR,
+				width, prec);
 			break;
 		case 's':
 			put_str(&o, va_arg(ap, const char *), flags, width, prec);

@@ -5,8 +5,12 @@
 #include "kernel/heap_core.h"
 
 #define PG 4096u
+/* Header magics are bound to the header's own address, so that a copy of
+ * a header inside an object's data (which a guest or the network may
+ * control) never passes for a real one at another page. */
 #define SLAB_MAGIC  0x51ab51abu
 #define LARGE_MAGIC 0x1a59e0b5u
+#define MAGIC(m, base) ((uint32_t)((m) ^ ((uint64_t)(base) >> 12) ^ ((uint64_t)(base) >> 44)))
 
 struct heap_slab {
 	uint32_t magic;
@@ -82,7 +86,7 @@ static void *alloc_large(struct heap *h, size_t size)
 	l = h->pages.alloc(h->pages.ctx, n);
 	if (!l)
 		return NULL;
-	l->magic = LARGE_MAGIC;
+	l->magic = MAGIC(LARGE_MAGIC, l);
 	l->npages = n;
 	l->size = size;
 	h->pages_in_use += n;
@@ -103,7 +107,7 @@ void *heap_alloc(struct heap *h, size_t size)
 		s = h->pages.alloc(h->pages.ctx, 1);
 		if (!s)
 			return NULL;
-		s->magic = SLAB_MAGIC;
+		s->magic = MAGIC(SLAB_MAGIC, s);
 		s->cls = (uint16_t)c;
 		s->nobj = (uint16_t)((PG - HEAP_HDR) / class_size(c));
 		s->nfree = s->nobj;
@@ -132,13 +136,13 @@ static bool lookup(const struct heap *h, const void *p, struct heap_slab **sp,
 	*lp = NULL;
 	if (!p || off < HEAP_HDR)
 		return false;
-	if (*(const uint32_t *)base == LARGE_MAGIC) {
+	if (*(const uint32_t *)base == MAGIC(LARGE_MAGIC, base)) {
 		if (off != HEAP_HDR)
 			return false;
 		*lp = (struct heap_large *)base;
 		return true;
 	}
-	if (*(const uint32_t *)base == SLAB_MAGIC) {
+	if (*(const uint32_t *)base == MAGIC(SLAB_MAGIC, base)) {
 		struct heap_slab *s = (struct heap_slab *)base;
 		size_t cs;
 

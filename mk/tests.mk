@@ -33,6 +33,6 @@ check-unit: $(UNIT_BINS)
 check-lint:
 	tools/check-quarantine.sh
 
-check: deps all iso pxe check-unit check-lint check-system
+check: deps all iso pxe check-unit check-fuzz check-lint check-system
 
 .PHONY: check-unit check-lint

@@ -100,39 +100,58 @@ static int split(const struct pt_ops *o, uint64_t *e, int level)
 	return 0;
 }
 
-int pt_map(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t pa,
-	   uint64_t len, unsigned prot)
+/* A range [va, va+len) of whole pages inside one canonical half; it may
+ * end exactly at 2^64. */
+static bool range_ok(uint64_t va, uint64_t len)
 {
-	if ((va | pa | len) & (SZ_4K - 1) || !canonical(va) ||
-	    va + len < va || (len && !canonical(va + len - 1)) ||
-	    (pa + len) > (1ull << 52))
-		return -EINVAL;
+	uint64_t last = va + len - 1;
 
+	if ((va | len) & (SZ_4K - 1) || !len || last < va)
+		return false;
+	return canonical(va) && canonical(last) && ((int64_t)va < 0) == ((int64_t)last < 0);
+}
+
+/* One pass over the range. dry: only checks for conflicts, writes
+ * nothing (a range under an absent entry is free as a whole). */
+static int map_pass(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t pa,
+		    uint64_t len, unsigned prot, bool dry)
+{
 	while (len) {
-		uint64_t *t = root;
+		uint64_t *t = root, sz = 0;
 		int level = 3;
-		uint64_t sz;
 
-		/* Descend until the biggest page that fits can be placed. */
 		for (;;) {
 			uint64_t *e = &t[idx(va, level)];
+			bool leaf;
+			uint64_t want;
 
 			sz = 1ull << (12 + 9 * level);
-			if (level <= 2 && (level == 0 ||
-			    (!(prot & PT_NOLARGE) && (level == 1 || o->huge_1g) &&
-			     !((va | pa) & (sz - 1)) && len >= sz && !present(o, *e)))) {
-				uint64_t want = pa | leaf_bits(o, prot, level > 0);
-
-				if (present(o, *e)) {
-					if (*e != want)
-						return -EEXIST;
-				} else {
-					*e = want;
+			leaf = level == 0 || (level <= 2 && !(prot & PT_NOLARGE) &&
+					      (level == 1 || o->huge_1g) &&
+					      !((va | pa) & (sz - 1)) && len >= sz);
+			want = pa | leaf_bits(o, prot, level > 0);
+			if (present(o, *e)) {
+				if (level == 0 || (*e & PTE_PS)) {
+					if (leaf && *e == want)
+						break;		/* the same mapping: fine */
+					return -EEXIST;
 				}
+				t = o->p2v(o->ctx, *e & PTE_ADDR);
+				level--;
+				continue;
+			}
+			if (leaf) {
+				if (!dry)
+					*e = want;
 				break;
 			}
-			if (present(o, *e) && (*e & PTE_PS))
-				return -EEXIST;	/* a large page is in the way */
+			if (dry) {
+				/* Nothing below: skip the rest of this entry. */
+				sz -= va & (sz - 1);
+				if (sz > len)
+					sz = len;
+				break;
+			}
 			t = next_table(o, e, true);
 			if (!t)
 				return -ENOMEM;
@@ -145,31 +164,55 @@ int pt_map(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t pa,
 	return 0;
 }
 
+int pt_map(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t pa,
+	   uint64_t len, unsigned prot)
+{
+	int r;
+
+	if (!len)
+		return 0;
+	if (!range_ok(va, len) || (pa & (SZ_4K - 1)) || pa > (1ull << 52) - len ||
+	    len > (1ull << 52))
+		return -EINVAL;
+	/* Check first, so that -EEXIST changes nothing. */
+	r = map_pass(o, root, va, pa, len, prot, true);
+	return r ? r : map_pass(o, root, va, pa, len, prot, false);
+}
+
 int pt_unmap(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t len)
 {
-	if ((va | len) & (SZ_4K - 1) || !canonical(va) || va + len < va)
+	if (!len)
+		return 0;
+	if (!range_ok(va, len))
 		return -EINVAL;
 
-	for (; len; va += SZ_4K, len -= SZ_4K) {
-		uint64_t *t = root;
+	while (len) {
+		uint64_t *t = root, sz = SZ_4K;
 
 		for (int level = 3; level >= 0; level--) {
 			uint64_t *e = &t[idx(va, level)];
 
-			if (!present(o, *e))
-				break;
-			if (level == 0) {
-				*e = 0;
+			sz = 1ull << (12 + 9 * level);
+			if (!present(o, *e)) {
+				sz -= va & (sz - 1);	/* nothing mapped below */
 				break;
 			}
-			if (*e & PTE_PS) {
-				int r = split(o, e, level);
-
-				if (r)
-					return r;
+			if (level == 0 || (*e & PTE_PS)) {
+				/* A leaf wholly inside the range goes at once; one
+				 * that sticks out is split and walked into. */
+				if (!(va & (sz - 1)) && len >= sz) {
+					*e = 0;
+					break;
+				}
+				if (split(o, e, level))
+					return -ENOMEM;
 			}
 			t = o->p2v(o->ctx, *e & PTE_ADDR);
 		}
+		if (sz > len)
+			sz = len;
+		va += sz;
+		len -= sz;
 	}
 	return 0;
 }

@@ -49,14 +49,18 @@ struct pt_ops {
 
 /* Maps [va, va+len) to [pa, pa+len) with prot, using 2 MiB / 1 GiB pages
  * where alignment and PT_NOLARGE allow. va, pa and len must be 4 KiB
- * aligned and va canonical. Returns 0, -EINVAL, -EEXIST (something is
- * already mapped there with other attributes or a different frame), or
- * -ENOMEM (partial mappings remain and must be unmapped by the caller). */
+ * aligned, the range inside one canonical half (it may end exactly at
+ * 2^64) and pa + len at most 2^52; len 0 does nothing. Mapping what is
+ * already mapped identically succeeds. Returns 0, -EINVAL, -EEXIST
+ * (something else is mapped there, or a large page covers part of the
+ * range: nothing is changed), or -ENOMEM (partial mappings remain and must
+ * be unmapped by the caller). */
 int pt_map(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t pa,
 	   uint64_t len, unsigned prot);
 
-/* Removes 4 KiB mappings in [va, va+len); large pages covering part of the
- * range are split first. Returns 0, -EINVAL or -ENOMEM (split failed). */
+/* Removes the mappings in [va, va+len) (same range rules as pt_map):
+ * leaves wholly inside go at once, large pages sticking out of the range
+ * are split first. Returns 0, -EINVAL or -ENOMEM (a split failed). */
 int pt_unmap(const struct pt_ops *o, uint64_t *root, uint64_t va, uint64_t len);
 
 /* Translates va: returns true and the physical address and leaf PTE. */

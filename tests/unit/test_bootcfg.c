@@ -121,8 +121,8 @@ enum {
 	H_SIZE_STRINGS = 32, H_SIZE_STRUCT = 36,
 };
 
-/* Replaces the only occurrence of from (with its NUL) by the first
- * strlen(from) bytes of to, which may hold NULs. */
+/* Replaces the only occurrence of from (with its NUL) by as many bytes of
+ * to, which may hold NULs (or end where the blob's padding NUL follows). */
 static void patch(struct blob b, const char *from, const char *to)
 {
 	size_t n = strlen(from) + 1, i, hit = SIZE_MAX;
@@ -134,7 +134,7 @@ static void patch(struct blob b, const char *from, const char *to)
 		}
 	}
 	assert_true(hit != SIZE_MAX);
-	memcpy(b.p + hit, to, n - 1);
+	memcpy(b.p + hit, to, n);
 }
 
 static struct bootcfg cfg, before;
@@ -150,8 +150,12 @@ static void prefill(void)
 /* A failed parse leaves *out alone and explains itself in one line. */
 static void expect_fail(struct blob b, int rc, const char *msg)
 {
+	int got;
+
 	prefill();
-	assert_int_equal(bootcfg_parse(b.p, b.len, &cfg, err, sizeof(err)), rc);
+	got = bootcfg_parse(b.p, b.len, &cfg, err, sizeof(err));
+	if (got != rc)
+		fail_msg("got %d, want %d (err \"%.200s\")", got, rc, err);
 	assert_memory_equal(&cfg, &before, sizeof(cfg));
 	assert_non_null(memchr(err, 0, sizeof(err)));
 	assert_true(err[0] != '\0');
@@ -467,6 +471,36 @@ static void test_limits_exactly(void **state)
 	free(b.p);
 }
 
+static void test_edges(void **state)
+{
+	struct blob b = load("edge.dtb");
+	static const uint8_t mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	(void)state;
+	expect_ok(b);
+	check_sane(&cfg, b);
+	assert_string_equal(cfg.hostname, "a234567890123456789012345678901");
+	assert_int_equal(cfg.log_level, LOG_ERR);
+	assert_int_equal(cfg.mgmt.address.addr, ip(10, 0, 2, 15));
+	assert_int_equal(cfg.mgmt.address.prefix, 32);
+	assert_int_equal(cfg.mgmt.port, 65535);
+	assert_int_equal(cfg.nets[0].vlan, 4094);
+	assert_int_equal(cfg.nets[1].vlan, 1);
+	assert_int_equal(cfg.nvms, 3);
+	assert_string_equal(cfg.vms[0].kernel, "Kernel_1.2-rc+3");
+	assert_int_equal(cfg.vms[0].memory_mib, 1);
+	assert_memory_equal(cfg.vms[0].mac, mac, 6);
+	assert_int_equal(cfg.vms[0].ipv4.addr, ip(10, 1, 0, 0));
+	assert_int_equal(cfg.vms[0].ipv4.prefix, 31);
+	assert_int_equal(cfg.vms[0].gateway, ip(10, 1, 0, 1));
+	assert_int_equal(cfg.vms[0].nlabels, BOOTCFG_MAX_LABELS);
+	assert_string_equal(cfg.vms[0].labels[7], "l8");
+	assert_int_equal(cfg.vms[1].ipv4.addr, ip(10, 1, 0, 1));
+	assert_string_equal(cfg.vms[1].cmdline, "");
+	assert_int_equal(cfg.vms[2].ipv4.addr, ip(223, 255, 255, 254));
+	free(b.p);
+}
+
 /* A module is padded to whole pages: bytes after totalsize are ignored. */
 static void test_len_beyond_totalsize(void **state)
 {
@@ -556,6 +590,8 @@ static const struct bad_case bad_cases[] = {
 	  "networks/app: uplink is a flag and takes no value" },
 	{ "mac-short", -EINVAL, "vms/web: mac must be 6 bytes "
 	  "[xx xx xx xx xx xx], got 5 bytes" },
+	{ "mac-long", -EINVAL, "vms/web: mac must be 6 bytes "
+	  "[xx xx xx xx xx xx], got 7 bytes" },
 	{ "mac-multicast", -EINVAL, "vms/web: mac 01:00:5e:00:00:01 is "
 	  "multicast, must be unicast" },
 	{ "mac-broadcast", -EINVAL, "vms/web: mac ff:ff:ff:ff:ff:ff is "
@@ -583,6 +619,8 @@ static const struct bad_case bad_cases[] = {
 	{ "cidr-network", -EINVAL, "vms/web: ipv4 10.1.0.0/24 is the "
 	  "network address of its subnet" },
 	{ "cidr-broadcast", -EINVAL, "vms/web: ipv4 10.1.0.255/24 is the "
+	  "broadcast address of its subnet" },
+	{ "cidr-30-broadcast", -EINVAL, "vms/web: ipv4 10.1.0.3/30 is the "
 	  "broadcast address of its subnet" },
 	{ "cidr-multicast", -EINVAL,
 	  "vms/web: ipv4 224.0.0.1 is not a unicast host address" },
@@ -619,9 +657,11 @@ static const struct bad_case bad_cases[] = {
 	  "vms/web: cmdline has a control character at 13" },
 	{ "ca-not-pem", -EINVAL, "management: operator-ca is not a PEM "
 	  "-----BEGIN CERTIFICATE-----...-----END CERTIFICATE----- block" },
+	{ "ca-no-end", -EINVAL, "management: operator-ca is not a PEM "
+	  "-----BEGIN CERTIFICATE-----...-----END CERTIFICATE----- block" },
 	{ "cert-without-key", -EINVAL,
 	  "management: host-cert and host-key go together" },
-	{ "vm-subnode", -EINVAL, "vms/web: unknown node \"disk\"" },
+	{ "vm-subnode", -EINVAL, "vms/web: unknown node \"device\"" },
 	{ "policy-prop", -EINVAL, "vms/web: unknown property \"policy\"" },
 	{ "vms-prop", -EINVAL, "vms: unknown property \"count\"" },
 	{ "networks-prop", -EINVAL, "networks: unknown property \"default\"" },
@@ -647,22 +687,28 @@ static void test_duplicates_in_blob(void **state)
 	struct blob good = load("base.dtb"), b;
 
 	(void)state;
-	b = copy(good);			/* two VMs named "web" */
-	patch(b, "db", "we");
-	patch(b, "\x01web", "\x01wex");	/* the node, not the label */
-	patch(b, "\x01we", "\x01web");
-	expect_fail(b, -EINVAL, NULL);
+	/* Two VMs named "web": rename the node "db" (tag 1, "db", padding
+	 * NUL), not a string value. */
+	b = copy(good);
+	patch(b, "\x01" "db", "\x01" "web");
+	expect_fail(b, -EINVAL, "vms/web: VM defined twice");
 	free(b.p);
 
-	b = copy(good);			/* two networks named "app" */
-	patch(b, "mgmt", "appx");
-	patch(b, "appx", "app\0");
-	expect_fail(b, -EINVAL, NULL);
+	b = load("bad/net-name.dtb");	/* two networks named "mgmt" */
+	patch(b, "\x01" "app_2", "\x01" "mgmt\0");
+	expect_fail(b, -EINVAL, "networks/mgmt: network defined twice");
 	free(b.p);
 
-	b = copy(good);			/* two "host" nodes */
-	patch(b, "management", "host\0\0\0\0\0\0");
+	/* Two "host" nodes: rename an extra one (names padded to the same
+	 * number of words, or the structure would shift). */
+	b = load("bad/root-node.dtb");
+	patch(b, "\x01" "chosen", "\x01" "host\0\0");
 	expect_fail(b, -EINVAL, "/: node \"host\" given twice");
+	free(b.p);
+
+	b = load("bad/vm-subnode.dtb");	/* two policies */
+	patch(b, "\x01" "device", "\x01" "policy");
+	expect_fail(b, -EINVAL, "vms/web: policy given twice");
 	free(b.p);
 
 	b = copy(good);			/* one property twice */
@@ -675,24 +721,6 @@ static void test_duplicates_in_blob(void **state)
 	expect_fail(b, -EINVAL, "vms/web: unknown property \"init??\"");
 	free(b.p);
 	free(good.p);
-}
-
-static void test_duplicate_vm_name_message(void **state)
-{
-	struct blob b = load("base.dtb");
-
-	(void)state;
-	patch(b, "db", "we");
-	patch(b, "\x01web", "\x01wex");
-	patch(b, "\x01we", "\x01web");
-	expect_fail(b, -EINVAL, "vms/web: VM defined twice");
-	free(b.p);
-
-	b = load("base.dtb");
-	patch(b, "mgmt", "appx");
-	patch(b, "appx", "app\0");
-	expect_fail(b, -EINVAL, "networks/app: network defined twice");
-	free(b.p);
 }
 
 /* ------------------------------------------------------------ bad blobs */
@@ -808,6 +836,14 @@ static void test_blob_header(void **state)
 	memcpy(b.p, good.p, b.len);
 	put_be32(b.p + H_OFF_RSVMAP, total + 64);
 	expect_fail(b, -EBADMSG, NULL);
+
+	/* Misaligned blocks: libfdt would read words and structs in place. */
+	memcpy(b.p, good.p, b.len);
+	put_be32(b.p + H_OFF_RSVMAP, be32(good.p + H_OFF_RSVMAP) + 4);
+	expect_fail(b, -EBADMSG, "blob: misaligned devicetree blocks");
+	memcpy(b.p, good.p, b.len);
+	put_be32(b.p + H_OFF_STRUCT, be32(good.p + H_OFF_STRUCT) + 2);
+	expect_fail(b, -EBADMSG, "blob: misaligned devicetree blocks");
 	free(b.p);
 	free(good.p);
 }
@@ -826,7 +862,7 @@ static void test_blob_struct(void **state)
 	(void)state;
 	b = copy(good);
 	put_be32(b.p + off, 9);			/* FDT_END before the root */
-	expect_fail(b, -EBADMSG, NULL);
+	expect_fail(b, -EBADMSG, "/: no root node");
 	memcpy(b.p, good.p, b.len);
 	put_be32(b.p + off + size - 4, 2);	/* no FDT_END */
 	expect_fail(b, -EBADMSG, NULL);
@@ -948,7 +984,8 @@ static void test_load_missing(void **state)
 			    "config: no boot config module; using defaults");
 	assert_int_equal(lvl, LOG_WARN);
 	assert_string_equal(log_line(1, &lvl), "config: host bastion, log "
-			    "info, mgmt dhcp port 4443 on mgmt, 1 network, 0 VMs");
+			    "info, mgmt dhcp port 4443 on mgmt, 1 network, "
+			    "0 VMs");
 	assert_int_equal(lvl, LOG_INFO);
 }
 
@@ -1009,7 +1046,8 @@ static void test_print_static_and_no_ca(void **state)
 	bootcfg_print(&cfg);
 	assert_int_equal(log_count, 4);
 	assert_string_equal(log_line(0, NULL), "config: host bastion, log "
-			    "info, mgmt dhcp port 4443 on mgmt, 1 network, 1 VM");
+			    "info, mgmt dhcp port 4443 on mgmt, 1 network, "
+			    "1 VM");
 	assert_string_equal(log_line(1, &lvl),
 			    "config: no operator-ca: remote management is off");
 	assert_int_equal(lvl, LOG_WARN);
@@ -1038,10 +1076,10 @@ int main(void)
 		cmocka_unit_test(test_missing_optional_fields),
 		cmocka_unit_test(test_base_fixture_is_valid),
 		cmocka_unit_test(test_limits_exactly),
+		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_len_beyond_totalsize),
 		cmocka_unit_test(test_phandle_ignored),
 		cmocka_unit_test(test_duplicates_in_blob),
-		cmocka_unit_test(test_duplicate_vm_name_message),
 		cmocka_unit_test(test_blob_args),
 		cmocka_unit_test(test_blob_empty_and_truncated),
 		cmocka_unit_test(test_blob_header),
@@ -1061,7 +1099,8 @@ int main(void)
 
 	memcpy(tests, fixed, sizeof(fixed));
 	for (i = 0; i < nbad; i++) {
-		snprintf(names[i], sizeof(names[i]), "bad/%s", bad_cases[i].file);
+		snprintf(names[i], sizeof(names[i]), "bad/%s",
+			 bad_cases[i].file);
 		tests[nfixed + i] = (struct CMUnitTest)
 			cmocka_unit_test_prestate(test_bad_case,
 						  (void *)&bad_cases[i]);

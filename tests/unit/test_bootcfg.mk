@@ -18,12 +18,14 @@ DEPS_test_bootcfg   := $(BOOTCFG_DTBS)
 $(BOOTCFG_DATA)/%.dtb: $(BOOTCFG_FIX)/%.dts $(BOOTCFG_FIX)/base.dts \
 		$(BOOTCFG_FIX)/ca.pem
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(call say,DTC,$@)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 $(BOOTCFG_DATA)/boot-default.dtb: boot/config/default.dts
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(call say,DTC,$@)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 $(BOOTCFG_DATA)/ca.pem: $(BOOTCFG_FIX)/ca.pem
 	@mkdir -p $(dir $@)
-	cp $< $@
+	$(Q)cp $< $@

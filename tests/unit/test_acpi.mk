@@ -1,0 +1,2 @@
+# The ACPI MADT reader (drivers/acpi.c) over in-memory firmware tables.
+SRCS_test_acpi := drivers/acpi.c
