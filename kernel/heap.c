@@ -98,3 +98,11 @@ void kfree(void *p)
 	if (r)
 		panic("kfree: %p is not a live heap object (double free?)", p);
 }
+
+void kheap_trim(void)
+{
+	uint64_t f = spin_lock_irqsave(&heap_lock);
+
+	heap_trim(&heap);
+	spin_unlock_irqrestore(&heap_lock, f);
+}

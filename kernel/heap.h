@@ -11,5 +11,7 @@ void *kzalloc(size_t size);
 void *kcalloc(size_t n, size_t size);
 void *krealloc(void *p, size_t size);
 void kfree(void *p);
+/* Gives empty slabs back to the page allocator (for accounting checks). */
+void kheap_trim(void);
 
 #endif

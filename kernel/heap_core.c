@@ -203,3 +203,22 @@ size_t heap_usable_size(const struct heap *h, const void *p)
 		return 0;
 	return l ? l->size : class_size(s->cls);
 }
+
+void heap_trim(struct heap *h)
+{
+	for (unsigned c = 0; c < HEAP_CLASSES; c++) {
+		struct heap_slab *s = h->partial[c];
+
+		while (s) {
+			struct heap_slab *next = s->next;
+
+			if (s->nfree == s->nobj) {
+				partial_del(h, s);
+				h->pages_in_use--;
+				memset(s, 0, PG);
+				h->pages.free(h->pages.ctx, s, 1);
+			}
+			s = next;
+		}
+	}
+}

@@ -38,6 +38,9 @@ void *heap_alloc(struct heap *h, size_t size);
 int heap_free(struct heap *h, void *p);
 #define HEAP_POISON 0x6b
 
+/* Returns every empty slab to the page provider. */
+void heap_trim(struct heap *h);
+
 /* The usable size of a live object, or 0 if p is not one. */
 size_t heap_usable_size(const struct heap *h, const void *p);
 

@@ -208,6 +208,8 @@ static void start_config_vms(void)
  * guest starves the host, and, for tests, the end of the run: with
  * test.exit the host stops once every VM has stopped, or when test.timeout
  * seconds have passed (still-running VMs are stopped first). */
+static uint64_t free_before_vms;
+
 static void monitor_task(void *arg)
 {
 	char buf[16];
@@ -216,6 +218,8 @@ static void monitor_task(void *arg)
 	bool heartbeat = bootinfo_cmdline_opt(bootinfo.cmdline, "test.heartbeat", NULL, 0);
 
 	(void)arg;
+	kheap_trim();
+	free_before_vms = page_free_count();
 	start_config_vms();
 	if (bootinfo_cmdline_opt(bootinfo.cmdline, "test.timeout", buf, sizeof(buf)))
 		for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
@@ -234,6 +238,11 @@ static void monitor_task(void *arg)
 			}
 			if (!vm_count_running()) {
 				vm_print_all();
+				vm_destroy_all();
+				kheap_trim();
+				pr_info("vmm: after destroying every VM, %llu pages free (%llu before any VM)",
+					(unsigned long long)page_free_count(),
+					(unsigned long long)free_before_vms);
 				system_shutdown(STATUS_OK);
 			}
 		}

@@ -33,6 +33,8 @@ void *mm_map_phys(uint64_t pa, size_t len, int uc);
 /* A kernel stack of KSTACK_PAGES pages with an unmapped guard page below.
  * Returns the top (initial RSP), or 0 when out of memory or slots. */
 uint64_t kstack_alloc(void);
+/* Returns a stack from kstack_alloc(); nobody may be running on it. */
+void kstack_free(uint64_t top);
 
 /* Identity-maps or unmaps one low page (the AP start-up trampoline). */
 int mm_identity_map_page(uint64_t pa, int map);

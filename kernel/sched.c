@@ -15,6 +15,7 @@ enum task_state { TASK_RUNNABLE, TASK_BLOCKED, TASK_DEAD };
 struct task {
 	char name[TASK_NAME_MAX];	/* [I] */
 	uint32_t cpu;			/* [I] */
+	uint64_t stack_top;		/* [I] from kstack_alloc() */
 	uint64_t rsp;			/* [q] saved stack pointer */
 	enum task_state state;		/* [q] */
 	uint64_t deadline;		/* [q] wake-up TSC when blocked, 0: none */
@@ -28,6 +29,7 @@ struct runq {
 	struct spinlock lock;
 	struct task *current;
 	struct task *idle;
+	struct task *reap;	/* exited, off the ring, stack still in use */
 };
 
 static struct runq rq[MAX_CPUS];
@@ -41,11 +43,25 @@ struct task *task_current(void)
 	return rq[this_cpu()->cpu].current;
 }
 
+/* Frees a task that exited, once the CPU has left its stack. Called
+ * with the queue lock held, right after a switch. */
+static void reap(struct runq *q)
+{
+	struct task *t = q->reap;
+
+	if (!t)
+		return;
+	q->reap = NULL;
+	kstack_free(t->stack_top);
+	kfree(t);
+}
+
 static void task_entry(void) __attribute__((noreturn));
 static void task_entry(void)
 {
 	struct task *t = task_current();
 
+	reap(&rq[t->cpu]);
 	spin_unlock(&rq[t->cpu].lock);	/* taken by the switch that got here */
 	irq_enable();
 	t->fn(t->arg);
@@ -71,6 +87,7 @@ struct task *task_create(const char *name, uint32_t cpu, task_fn fn, void *arg)
 	for (size_t i = 0; i + 1 < sizeof(t->name) && name[i]; i++)
 		t->name[i] = name[i];
 	t->cpu = cpu;
+	t->stack_top = top;
 	t->fn = fn;
 	t->arg = arg;
 	/* The frame sched_switch pops: r15 r14 r13 r12 rbx rbp, then ret. */
@@ -125,6 +142,7 @@ static void reschedule(struct runq *q, struct task *cur)
 	q->current = next;
 	sched_switch(&cur->rsp, next->rsp);
 	/* Back in cur, with the lock taken by whoever switched to us. */
+	reap(q);
 	spin_unlock(&q->lock);
 }
 
@@ -174,13 +192,22 @@ void sched_wake(struct task *t)
 void task_exit(void)
 {
 	struct runq *q = &rq[this_cpu()->cpu];
+	struct task *cur, *prev, *next;
 
 	irq_disable();
 	spin_lock(&q->lock);
-	q->current->state = TASK_DEAD;
-	/* The task stays in the ring, dead, so that nothing frees its stack
-	 * while we still stand on it; a later reaper can unlink it. */
-	reschedule(q, q->current);
+	cur = q->current;
+	cur->state = TASK_DEAD;
+	/* Off the ring now; its stack and struct go once the CPU has left
+	 * them (reap(), run by whichever task comes next). */
+	for (prev = cur; prev->next != cur; prev = prev->next)
+		;
+	prev->next = cur->next;
+	next = pick(q, prev);
+	q->reap = cur;
+	q->current = next;
+	this_cpu()->need_resched = 0;
+	sched_switch(&cur->rsp, next->rsp);
 	panic("sched: a dead task was scheduled");
 }
 

@@ -446,11 +446,16 @@ void vcpu_task(void *arg)
 		if (sched_should_yield())
 			sched_yield();
 	}
-	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0) {
+	{
 		uint64_t f = spin_lock_irqsave(&vm->lock);
+		bool last;
 
-		vm->state = VM_STOPPED;
+		v->task = NULL;		/* nobody may wake this task any more */
+		last = --vm->vcpus_running == 0;
+		if (last)
+			vm->state = VM_STOPPED;
 		spin_unlock_irqrestore(&vm->lock, f);
-		pr_info("vm %s: stopped: %s", vm->name, vm->stop_reason);
+		if (last)
+			pr_info("vm %s: stopped: %s", vm->name, vm->stop_reason);
 	}
 }

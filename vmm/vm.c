@@ -47,17 +47,23 @@ void vm_stop_reason(struct vm *vm, const char *fmt, ...)
 		va_end(ap);
 		vm->state = VM_STOPPING;
 	}
-	spin_unlock_irqrestore(&vm->lock, f);
+	/* Wake sleeping vCPUs so they see it; v->task is cleared, under the
+	 * lock, by a vCPU task on its way out. */
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i] && vm->vcpus[i]->task)
 			sched_wake(vm->vcpus[i]->task);
+	spin_unlock_irqrestore(&vm->lock, f);
 }
 
 void vcpu_post_irq(struct vcpu *v, uint8_t vector)
 {
+	uint64_t f;
+
 	__atomic_fetch_or(&v->irq_pending[vector / 64], 1ull << (vector % 64), __ATOMIC_RELEASE);
+	f = spin_lock_irqsave(&v->vm->lock);
 	if (v->task)
 		sched_wake(v->task);
+	spin_unlock_irqrestore(&v->vm->lock, f);
 }
 
 /* Guest RAM: the largest 2 MiB-aligned runs we can get, so that the
@@ -246,7 +252,10 @@ int vm_start(struct vm *vm)
 		v->task = task_create(name, v->cpu, vcpu_task, v);
 		if (!v->task) {
 			vm_stop_reason(vm, "cannot start vCPU %u", i);
-			__atomic_fetch_sub(&vm->vcpus_running, 1, __ATOMIC_ACQ_REL);
+			f = spin_lock_irqsave(&vm->lock);
+			if (--vm->vcpus_running == 0)
+				vm->state = VM_STOPPED;
+			spin_unlock_irqrestore(&vm->lock, f);
 		}
 	}
 	return 0;
@@ -261,7 +270,7 @@ int vm_stop(struct vm *vm)
 int vm_destroy(struct vm *vm)
 {
 	uint64_t f = spin_lock_irqsave(&vm->lock);
-	bool busy = vm->state == VM_RUNNING || __atomic_load_n(&vm->vcpus_running, __ATOMIC_ACQUIRE);
+	bool busy = vm->state == VM_RUNNING || vm->vcpus_running;
 
 	spin_unlock_irqrestore(&vm->lock, f);
 	if (busy)
@@ -327,5 +336,15 @@ void vm_stop_all(void)
 
 		if (vm)
 			vm_stop(vm);
+	}
+}
+
+void vm_destroy_all(void)
+{
+	for (uint32_t i = 0; i < MAX_VMS; i++) {
+		struct vm *vm = vms[i];
+
+		if (vm && vm->state == VM_STOPPED)
+			vm_destroy(vm);
 	}
 }

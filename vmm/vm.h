@@ -33,7 +33,7 @@ struct vcpu {
 	uint32_t cpu;			/* [I] the pCPU it is pinned to */
 	struct vm *vm;			/* [I] */
 	void *arch;			/* [c] back end's state */
-	struct task *task;		/* [I] the task that runs it */
+	struct task *task;		/* [v] the task running it; NULL once it ends */
 	uint64_t irq_pending[4];	/* [a] external interrupt vectors */
 	bool halted;			/* [c] in HLT, waiting for an interrupt */
 	uint64_t timer_tsc;		/* [c] test device timer deadline, 0: off */
@@ -63,7 +63,7 @@ struct vm {
 	uint64_t console_len;		/* [v] bytes ever written */
 	char line[128];			/* [v] the line being assembled */
 	uint32_t line_len;		/* [v] */
-	volatile uint32_t vcpus_running;	/* [a] */
+	uint32_t vcpus_running;		/* [v] vCPU tasks not yet ended */
 	void *testdev;			/* [I] */
 };
 

@@ -153,6 +153,8 @@ void vm_print_all(void);
 /* VMs created or running (not yet stopped). */
 unsigned vm_count_running(void);
 void vm_stop_all(void);
+/* Destroys every stopped VM. */
+void vm_destroy_all(void);
 
 /* Chooses and initialises a back end on the boot CPU. Returns 0,
  * -ENODEV (no usable VT-x/EPT nor AMD-V/NPT; reason printed). */

@@ -279,13 +279,20 @@ void *mm_map_phys(uint64_t pa, size_t len, int uc)
 	return r ? NULL : phys_to_virt(pa);
 }
 
+/* Freed stack slots, reused before fresh ones. */
+static uint32_t kstack_free_slots[KSTACK_SLOTS];
+static uint32_t kstack_nfree;
+
 uint64_t kstack_alloc(void)
 {
 	uint64_t f, va, pa;
 	uint32_t slot;
 
 	f = spin_lock_irqsave(&pt_lock);
-	slot = kstack_next < KSTACK_SLOTS ? kstack_next++ : KSTACK_SLOTS;
+	if (kstack_nfree)
+		slot = kstack_free_slots[--kstack_nfree];
+	else
+		slot = kstack_next < KSTACK_SLOTS ? kstack_next++ : KSTACK_SLOTS;
 	spin_unlock_irqrestore(&pt_lock, f);
 	if (slot == KSTACK_SLOTS || page_alloc(KSTACK_PAGES, &pa))
 		return 0;
@@ -299,7 +306,31 @@ uint64_t kstack_alloc(void)
 		return 0;
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
+	/* A reused slot: this CPU (which builds the new task's first frame)
+	 * may still cache the old translation. Only a stack's creator and
+	 * the CPU that runs it ever touch it; kstack_free flushes the latter. */
+	for (uint64_t p = va; p < va + KSTACK_PAGES * PAGE_SIZE; p += PAGE_SIZE)
+		invlpg(p);
 	return va + KSTACK_PAGES * PAGE_SIZE;
+}
+
+void kstack_free(uint64_t top)
+{
+	uint64_t va = top - KSTACK_PAGES * PAGE_SIZE, pa, pte, f;
+	uint32_t slot = (uint32_t)((va - PAGE_SIZE - KSTACK_BASE) / KSTACK_SLOT);
+
+	ASSERT(va >= KSTACK_BASE + PAGE_SIZE && slot < KSTACK_SLOTS &&
+	       va == KSTACK_BASE + (uint64_t)slot * KSTACK_SLOT + PAGE_SIZE);
+	f = spin_lock_irqsave(&pt_lock);
+	ASSERT(pt_lookup(&kops, kroot, va, &pa, &pte));
+	pt_unmap(&kops, kroot, va, KSTACK_PAGES * PAGE_SIZE);
+	for (uint64_t p = va; p < top; p += PAGE_SIZE)
+		invlpg(p);
+	kstack_free_slots[kstack_nfree++] = slot;
+	spin_unlock_irqrestore(&pt_lock, f);
+	/* Another CPU may hold a stale TLB entry for these pages only if it
+	 * ran on this stack, and stacks belong to one CPU's tasks. */
+	page_free(pa, KSTACK_PAGES);
 }
 
 int mm_identity_map_page(uint64_t pa, int map)

@@ -35,6 +35,7 @@ static struct {
 	bool unrestricted, vpid, xsave;
 	bool l1d_flush, md_clear, ibpb;
 	uint32_t preempt_shift;
+	uint64_t xcr0_all;		/* x87|SSE|AVX as far as the CPU has them */
 } caps;
 
 static volatile uint32_t next_vpid = 1;
@@ -156,6 +157,12 @@ static const char *probe(void)
 	caps.vpid = (caps.proc2 & PROC2_VPID) && (ept & (1ull << 32));
 	if (!caps.vpid)
 		caps.proc2 &= ~PROC2_VPID;
+	if (cpu_feat.xsave) {
+		uint32_t a, b, c, d;
+
+		cpuid(0xd, 0, &a, &b, &c, &d);
+		caps.xcr0_all = a & 0x7;
+	}
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
@@ -318,13 +325,12 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 {
 	struct percpu *pc = this_cpu();
 	struct vmx_vm *xv = v->vm->arch;
-	uint64_t msr_bitmap_pa;
 	int r = 0;
 
 	/* Every MSR access exits: the MSR policy is an allow-list. */
-	if (page_alloc(1, &msr_bitmap_pa))
+	if (page_alloc(1, &x->msr_bitmap_pa))
 		return -ENOMEM;
-	memset(phys_to_virt(msr_bitmap_pa), 0xff, 4096);
+	memset(phys_to_virt(x->msr_bitmap_pa), 0xff, 4096);
 
 #define W(f, val) r |= vmwrite((f), (val))
 	W(VMCS_PIN_CTLS, caps.pin);
@@ -339,7 +345,7 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 	W(VMCS_PF_ERR_MASK, 0);
 	W(VMCS_PF_ERR_MATCH, 0);
 	W(VMCS_CR3_TARGET_COUNT, 0);
-	W(VMCS_MSR_BITMAP, msr_bitmap_pa);
+	W(VMCS_MSR_BITMAP, x->msr_bitmap_pa);
 	W(VMCS_EPT_POINTER, xv->ept_root_pa | (3u << 3) | 6u);	/* 4 levels, WB */
 	if (caps.vpid)
 		W(VMCS_VPID, __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED) & 0xffff);
@@ -474,6 +480,10 @@ static int vmx_vcpu_init(struct vcpu *v)
 		return -ENOMEM;
 	}
 	x->xsave = phys_to_virt(xs_pa);
+	/* Reset values (SDM Vol 1 13.6, 10.5.1): FCW 0x37f, MXCSR 0x1f80;
+	 * XRSTOR takes MXCSR from memory even for components in init. */
+	*(uint16_t *)x->xsave = 0x37f;
+	*(uint32_t *)((char *)x->xsave + 24) = 0x1f80;
 	x->xcr0 = 1;				/* x87 only, as at reset */
 	x->vmcs = phys_to_virt(x->vmcs_pa);
 	*(uint32_t *)x->vmcs = caps.revision;
@@ -504,6 +514,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 		this_cpu()->fpu_owner = NULL;
 	page_free(x->vmcs_pa, 1);
 	page_free(virt_to_phys(x->xsave), 1);
+	if (x->msr_bitmap_pa)
+		page_free(x->msr_bitmap_pa, 1);
 	kfree(x);
 	v->arch = NULL;
 }
@@ -539,13 +551,18 @@ static int load_vcpu(struct vcpu *v, struct vmx_vcpu *x)
 		struct vcpu *o = pc->fpu_owner;
 
 		if (cpu_feat.xsave) {
+			/* Save and restore every component we let guests use,
+			 * whatever the guests' own XCR0 says: a guest with XCR0
+			 * = x87 still uses SSE registers, and XSAVE manages
+			 * only what XCR0 enables (SDM Vol 1 13.7). */
+			xsetbv(0, caps.xcr0_all);
 			if (o && o->arch) {
 				struct vmx_vcpu *ox = o->arch;
 
 				__asm__ volatile("xsave64 (%0)" : : "r"(ox->xsave), "a"(~0u), "d"(~0u) : "memory");
 			}
-			xsetbv(0, x->xcr0);
 			__asm__ volatile("xrstor64 (%0)" : : "r"(x->xsave), "a"(~0u), "d"(~0u) : "memory");
+			xsetbv(0, x->xcr0);
 		} else {
 			if (o && o->arch)
 				__asm__ volatile("fxsave64 (%0)" : : "r"(((struct vmx_vcpu *)o->arch)->xsave) : "memory");
@@ -568,6 +585,39 @@ static void ensure_loaded(struct vcpu *v)
 	}
 }
 
+/* VM-instruction error numbers (SDM Vol 3C 30.4). */
+static const char *insn_error(uint32_t n)
+{
+	switch (n) {
+	case 3: return "VMCLEAR with the VMXON pointer";
+	case 4: return "VMLAUNCH with a non-clear VMCS";
+	case 5: return "VMRESUME with a non-launched VMCS";
+	case 7: return "entry with invalid control field(s)";
+	case 8: return "entry with invalid host-state field(s)";
+	case 9: return "VMPTRLD with an invalid address";
+	case 11: return "VMPTRLD with a wrong VMCS revision";
+	case 12: return "VMREAD/VMWRITE of an unsupported field";
+	case 26: return "entry with events blocked by MOV SS";
+	default: return "VMLAUNCH/VMRESUME failed";
+	}
+}
+
+/* After a failed entry: the guest state the checks of SDM Vol 3C 26.3
+ * look at first, for the console. */
+static void dump_guest_state(struct vcpu *v)
+{
+	pr_err("vmx: vm %s vcpu %u: cr0 %#llx cr4 %#llx efer %#llx rip %#llx rflags %#llx "
+	       "cs %#llx/%#llx ss %#llx/%#llx tr ar %#llx entry ctls %#llx interruptibility %#llx",
+	       v->vm->name, v->id,
+	       (unsigned long long)vmread(VMCS_GUEST_CR0), (unsigned long long)vmread(VMCS_GUEST_CR4),
+	       (unsigned long long)vmread(VMCS_GUEST_EFER), (unsigned long long)vmread(VMCS_GUEST_RIP),
+	       (unsigned long long)vmread(VMCS_GUEST_RFLAGS),
+	       (unsigned long long)vmread(VMCS_GUEST_CS_SEL), (unsigned long long)vmread(VMCS_GUEST_CS_AR),
+	       (unsigned long long)vmread(VMCS_GUEST_SS_SEL), (unsigned long long)vmread(VMCS_GUEST_SS_AR),
+	       (unsigned long long)vmread(VMCS_GUEST_TR_AR), (unsigned long long)vmread(VMCS_ENTRY_CTLS),
+	       (unsigned long long)vmread(VMCS_GUEST_INTERRUPTIBILITY));
+}
+
 static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 {
 	uint64_t q = vmread(VMCS_EXIT_QUAL);
@@ -577,6 +627,7 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 	e->raw = reason;
 	e->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
 	if (reason & (1u << 31)) {
+		dump_guest_state(v);
 		e->code = VM_EXIT_ENTRY_FAIL;
 		e->u.fail.error = basic;
 		e->u.fail.why = basic == EXIT_REASON_BAD_GUEST ? "invalid guest state" :
@@ -724,7 +775,7 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 		memset(out, 0, sizeof(*out));
 		out->code = VM_EXIT_ENTRY_FAIL;
 		out->u.fail.error = (uint32_t)vmread(VMCS_INSN_ERROR);
-		out->u.fail.why = "VMLAUNCH/VMRESUME failed";
+		out->u.fail.why = insn_error(out->u.fail.error);
 	}
 	/* An injection the CPU did not complete (the exit came while the
 	 * event was being delivered) is re-queued (SDM Vol 3C 27.2.4). */

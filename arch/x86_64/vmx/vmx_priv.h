@@ -18,6 +18,7 @@ struct vmx_vcpu {
 	struct vmx_regs regs;
 	uint64_t vmcs_pa;
 	void *vmcs;
+	uint64_t msr_bitmap_pa;
 	bool launched;
 	uint32_t cpu;			/* the pCPU it is pinned to */
 	uint32_t pending_intr;		/* entry interruption info, 0: none */
