@@ -36,7 +36,7 @@ void cpuid_policy(const struct cpuid_ctx *c, uint32_t leaf, uint32_t sub,
 {
 	uint32_t h[4];
 
-	memset(out, 0, 4 * sizeof(uint32_t));
+	out[0] = out[1] = out[2] = out[3] = 0;
 	if (leaf >= 0x40000000 && leaf < 0x50000000) {
 		if (leaf == 0x40000000) {
 			out[0] = 0x40000001;

@@ -59,15 +59,18 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 
 static enum exit_action exit_cpuid(struct vcpu *v, struct vm_exit *e)
 {
-	struct cpuid_ctx c = { v->id, v->vm->nvcpus, reg(v, VM_REG_CR4), host_cpuid };
-	uint32_t out[4];
+	struct cpuid_ctx c = { v->id, v->vm->nvcpus, 0, host_cpuid };
+	uint32_t leaf = (uint32_t)v->gpr[VM_REG_RAX], out[4];
 
 	(void)e;
-	cpuid_policy(&c, (uint32_t)reg(v, VM_REG_RAX), (uint32_t)reg(v, VM_REG_RCX), out);
-	vmm->set_reg(v, VM_REG_RAX, out[0]);
-	vmm->set_reg(v, VM_REG_RBX, out[1]);
-	vmm->set_reg(v, VM_REG_RCX, out[2]);
-	vmm->set_reg(v, VM_REG_RDX, out[3]);
+	if (leaf == 1)		/* only leaf 1 looks at CR4 (OSXSAVE) */
+		c.guest_cr4 = reg(v, VM_REG_CR4);
+	cpuid_policy(&c, leaf, (uint32_t)v->gpr[VM_REG_RCX], out);
+	/* 32-bit results: the upper halves are zeroed, as by the CPU. */
+	v->gpr[VM_REG_RAX] = out[0];
+	v->gpr[VM_REG_RBX] = out[1];
+	v->gpr[VM_REG_RCX] = out[2];
+	v->gpr[VM_REG_RDX] = out[3];
 	return ADVANCE;
 }
 
@@ -75,7 +78,7 @@ static enum exit_action exit_cpuid(struct vcpu *v, struct vm_exit *e)
  * results zero the upper half, 8/16-bit ones leave the rest alone. */
 static void put_gpr(struct vcpu *v, unsigned r, unsigned size, bool high, uint64_t val)
 {
-	uint64_t old = reg(v, (enum vm_reg)r), nv;
+	uint64_t old = r != VM_REG_RSP ? v->gpr[r] : reg(v, VM_REG_RSP), nv;
 
 	switch (size) {
 	case 1:
@@ -91,12 +94,15 @@ static void put_gpr(struct vcpu *v, unsigned r, unsigned size, bool high, uint64
 		nv = val;
 		break;
 	}
-	vmm->set_reg(v, (enum vm_reg)r, nv);
+	if (r != VM_REG_RSP)
+		v->gpr[r] = nv;
+	else
+		vmm->set_reg(v, VM_REG_RSP, nv);
 }
 
 static uint64_t get_gpr(struct vcpu *v, unsigned r, unsigned size, bool high)
 {
-	uint64_t x = reg(v, (enum vm_reg)r);
+	uint64_t x = r != VM_REG_RSP ? v->gpr[r] : reg(v, VM_REG_RSP);
 
 	if (high)
 		return (x >> 8) & 0xff;
@@ -369,12 +375,13 @@ static const exit_fn exit_tbl[VM_EXIT_COUNT] = {
  * shadow (STI, MOV SS) ends with it. */
 static void advance(struct vcpu *v, struct vm_exit *e)
 {
-	vmm->set_reg(v, VM_REG_RIP, reg(v, VM_REG_RIP) + e->insn_len);
-	vmm->set_reg(v, VM_REG_INTR_SHADOW, 0);
+	vmm->skip_insn(v, e->insn_len);
 }
 
 static int highest_irq(struct vcpu *v)
 {
+	if (!(v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3]))
+		return -1;		/* the common case, in one test */
 	for (int i = 3; i >= 0; i--) {
 		uint64_t w = __atomic_load_n(&v->irq_pending[i], __ATOMIC_ACQUIRE);
 
@@ -417,7 +424,8 @@ void vcpu_task(void *arg)
 		exit_fn fn;
 		uint64_t t0;
 
-		testdev_poll(v);
+		if (v->timer_tsc)
+			testdev_poll(v);
 		if (v->halted) {
 			/* Asleep until an interrupt is posted, or until the
 			 * test timer is due. */

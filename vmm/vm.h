@@ -33,6 +33,10 @@ struct vcpu {
 	uint32_t cpu;			/* [I] the pCPU it is pinned to */
 	struct vm *vm;			/* [I] */
 	void *arch;			/* [c] back end's state */
+	/* [c] The general registers, indexed by enum vm_reg (RAX..R15; the
+	 * RSP slot is not used, RSP lives with the back end): the exit fast
+	 * path reads and writes them without a call. Set by vcpu_init. */
+	uint64_t *gpr;
 	struct task *task;		/* [v] the task running it; NULL once it ends */
 	uint64_t irq_pending[4];	/* [a] external interrupt vectors */
 	bool halted;			/* [c] in HLT, waiting for an interrupt */

@@ -114,6 +114,8 @@ struct vmm_ops {
 	int (*vcpu_run)(struct vcpu *v, struct vm_exit *out);
 	int (*get_reg)(struct vcpu *v, enum vm_reg r, uint64_t *val);
 	int (*set_reg)(struct vcpu *v, enum vm_reg r, uint64_t val);
+	/* RIP += len, and the STI/MOV SS interrupt shadow ends. */
+	void (*skip_insn)(struct vcpu *v, unsigned len);
 	/* Queues an event for the next entry; -EBUSY if one is queued. */
 	int (*inject)(struct vcpu *v, enum vm_event_type t, uint8_t vector,
 		      bool has_error, uint32_t error);

@@ -23,7 +23,10 @@
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
-_Static_assert(offsetof(struct vmx_regs, cr2) == 15 * 8, "vmx_entry.S");
+_Static_assert(offsetof(struct vmx_regs, cr2) == 16 * 8, "vmx_entry.S");
+_Static_assert(offsetof(struct vmx_regs, r15) == VM_REG_R15 * 8 &&
+	       offsetof(struct vmx_regs, rdi) == VM_REG_RDI * 8 &&
+	       offsetof(struct vmx_regs, rbp) == VM_REG_RBP * 8, "indexed by enum vm_reg");
 
 extern char vmx_exit_point[];
 
@@ -36,6 +39,7 @@ static struct {
 	bool l1d_flush, md_clear, ibpb;
 	uint32_t preempt_shift;
 	uint64_t xcr0_all;		/* x87|SSE|AVX as far as the CPU has them */
+	uint32_t slice;			/* a time slice in preemption-timer units */
 } caps;
 
 static volatile uint32_t next_vpid = 1;
@@ -489,6 +493,7 @@ static int vmx_vcpu_init(struct vcpu *v)
 	*(uint32_t *)x->vmcs = caps.revision;
 	x->cpu = this_cpu()->cpu;
 	v->arch = x;
+	v->gpr = (uint64_t *)&x->regs;
 	unload_current();
 	r = vmclear(x->vmcs_pa);
 	r = r ? r : vmptrld(x->vmcs_pa);
@@ -620,10 +625,12 @@ static void dump_guest_state(struct vcpu *v)
 
 static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 {
-	uint64_t q = vmread(VMCS_EXIT_QUAL);
 	uint32_t basic = reason & 0xffff;
+	uint64_t q = 0;
 
-	memset(e, 0, sizeof(*e));
+	/* Field by field: this runs on every exit. */
+	e->u.mmio.gpa = 0;
+	e->u.mmio.write = e->u.mmio.fetch = false;
 	e->raw = reason;
 	e->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
 	if (reason & (1u << 31)) {
@@ -667,6 +674,7 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 		e->code = VM_EXIT_HLT;
 		break;
 	case EXIT_REASON_IO:
+		q = vmread(VMCS_EXIT_QUAL);
 		e->code = VM_EXIT_IO;
 		e->u.io.size = (uint8_t)((q & 7) + 1);
 		e->u.io.in = q & 8;
@@ -686,7 +694,10 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 			VM_REG_R8, VM_REG_R9, VM_REG_R10, VM_REG_R11,
 			VM_REG_R12, VM_REG_R13, VM_REG_R14, VM_REG_R15,
 		};
-		unsigned type = (q >> 4) & 3;
+		unsigned type;
+
+		q = vmread(VMCS_EXIT_QUAL);
+		type = (q >> 4) & 3;
 
 		/* CLTS and LMSW only touch masked CR0 bits we do not mask;
 		 * they cannot exit with our masks. Anything else is odd. */
@@ -701,6 +712,7 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 		break;
 	}
 	case EXIT_REASON_EPT_VIOLATION:
+		q = vmread(VMCS_EXIT_QUAL);
 		e->code = VM_EXIT_MMIO;
 		e->u.mmio.gpa = vmread(VMCS_GUEST_PHYS_ADDR);
 		e->u.mmio.write = q & 2;
@@ -740,7 +752,7 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 	int failed;
 
 	flags = irq_save();
-	if (load_vcpu(v, x)) {
+	if ((this_cpu()->vmm_loaded != v || this_cpu()->fpu_owner != v) && load_vcpu(v, x)) {
 		irq_restore(flags);
 		memset(out, 0, sizeof(*out));
 		out->code = VM_EXIT_ENTRY_FAIL;
@@ -755,9 +767,12 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 	/* The time slice: the preemption timer ends it even when the guest
 	 * masks interrupts and never exits (the LAPIC tick then waits). */
 	if (caps.pin & PIN_PREEMPT_TIMER) {
-		uint64_t t = (tsc_hz() / SCHED_HZ) >> caps.preempt_shift;
+		if (!caps.slice) {
+			uint64_t t = (tsc_hz() / SCHED_HZ) >> caps.preempt_shift;
 
-		vmwrite(VMCS_PREEMPT_TIMER, t > 0xffffffff ? 0xffffffff : t);
+			caps.slice = t > 0xffffffff ? 0xffffffff : (uint32_t)t;
+		}
+		vmwrite(VMCS_PREEMPT_TIMER, caps.slice);
 	}
 	if (caps.l1d_flush)
 		wrmsr(0x10b, 1);		/* IA32_FLUSH_CMD.L1D_FLUSH */
@@ -795,24 +810,9 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 
 static uint64_t *gpr(struct vmx_vcpu *x, enum vm_reg r)
 {
-	switch (r) {
-	case VM_REG_RAX: return &x->regs.rax;
-	case VM_REG_RCX: return &x->regs.rcx;
-	case VM_REG_RDX: return &x->regs.rdx;
-	case VM_REG_RBX: return &x->regs.rbx;
-	case VM_REG_RBP: return &x->regs.rbp;
-	case VM_REG_RSI: return &x->regs.rsi;
-	case VM_REG_RDI: return &x->regs.rdi;
-	case VM_REG_R8: return &x->regs.r8;
-	case VM_REG_R9: return &x->regs.r9;
-	case VM_REG_R10: return &x->regs.r10;
-	case VM_REG_R11: return &x->regs.r11;
-	case VM_REG_R12: return &x->regs.r12;
-	case VM_REG_R13: return &x->regs.r13;
-	case VM_REG_R14: return &x->regs.r14;
-	case VM_REG_R15: return &x->regs.r15;
-	default: return NULL;
-	}
+	if ((unsigned)r > VM_REG_R15 || r == VM_REG_RSP)
+		return NULL;
+	return &((uint64_t *)&x->regs)[r];
 }
 
 static const uint32_t vmcs_reg[VM_REG_COUNT] = {
@@ -959,6 +959,19 @@ static int vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t val)
 	return vmwrite(vmcs_reg[r], val);
 }
 
+/* Moves RIP past an emulated instruction and ends an STI/MOV SS shadow
+ * (SDM Vol 3C 25.4.2: the shadow covers only the next instruction). */
+static void vmx_skip_insn(struct vcpu *v, unsigned len)
+{
+	uint64_t i;
+
+	ensure_loaded(v);
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
+	i = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (i & (INTERRUPT_STI | INTERRUPT_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, i & ~(uint64_t)(INTERRUPT_STI | INTERRUPT_MOV_SS));
+}
+
 static int vmx_inject(struct vcpu *v, enum vm_event_type t, uint8_t vector,
 		      bool has_error, uint32_t error)
 {
@@ -1004,6 +1017,7 @@ const struct vmm_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.get_reg = vmx_get_reg,
 	.set_reg = vmx_set_reg,
+	.skip_insn = vmx_skip_insn,
 	.inject = vmx_inject,
 	.want_intr_window = vmx_want_intr_window,
 	.can_inject_intr = vmx_can_inject_intr,

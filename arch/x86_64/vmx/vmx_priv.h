@@ -8,7 +8,9 @@
 /* Guest general registers saved by vmx_entry.S; offsets reach assembly
  * through asm_offsets.h (VR_*). RSP and RIP live in the VMCS. */
 struct vmx_regs {
-	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	/* In x86 encoding order (= enum vm_reg), so a register number
+	 * indexes it; the RSP slot is unused (the VMCS holds RSP). */
+	uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t cr2;
 };
