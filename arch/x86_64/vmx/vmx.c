@@ -126,12 +126,12 @@ static const char *probe(void)
 		   PIN_EXTINT_EXIT | PIN_NMI_EXIT, &caps.pin))
 		return "pin-based controls lack interrupt/NMI exiting";
 	if (adjust(tru ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
-		   PROC_HLT_EXIT | PROC_UNCOND_IO_EXIT | PROC_MSR_BITMAPS |
+		   PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
 		   PROC_SECONDARY | PROC_MWAIT_EXIT | PROC_MONITOR_EXIT |
 		   PROC_RDPMC_EXIT | PROC_MOV_DR_EXIT,
-		   PROC_HLT_EXIT | PROC_UNCOND_IO_EXIT | PROC_MSR_BITMAPS |
+		   PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
 		   PROC_SECONDARY, &caps.proc))
-		return "processor-based controls lack HLT/I/O exiting or MSR bitmaps";
+		return "processor-based controls lack HLT exiting or I/O and MSR bitmaps";
 	/* CR3 exiting is not needed with EPT; clear it where allowed. */
 	caps.proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) |
 		     (uint32_t)rdmsr(tru ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
@@ -274,6 +274,15 @@ static int vmx_vm_init(struct vm *vm)
 		kfree(xv);
 		return -ENOMEM;
 	}
+	/* Every port exits (both bitmaps all ones, SDM Vol 3C 24.6.4): the
+	 * device model decides; a bitmap rather than unconditional exiting
+	 * so that a port could one day be passed through. */
+	if (page_alloc(2, &xv->io_bitmap_pa)) {
+		page_free(xv->ept_root_pa, 1);
+		kfree(xv);
+		return -ENOMEM;
+	}
+	memset(phys_to_virt(xv->io_bitmap_pa), 0xff, 2 * 4096);
 	vm->arch = xv;
 	return 0;
 }
@@ -298,6 +307,7 @@ static void vmx_vm_destroy(struct vm *vm)
 	if (!xv)
 		return;
 	free_tables(xv->ept_root, 3);
+	page_free(xv->io_bitmap_pa, 2);
 	kfree(xv);
 	vm->arch = NULL;
 }
@@ -350,6 +360,8 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 	W(VMCS_PF_ERR_MATCH, 0);
 	W(VMCS_CR3_TARGET_COUNT, 0);
 	W(VMCS_MSR_BITMAP, x->msr_bitmap_pa);
+	W(VMCS_IO_BITMAP_A, xv->io_bitmap_pa);
+	W(VMCS_IO_BITMAP_B, xv->io_bitmap_pa + 4096);
 	W(VMCS_EPT_POINTER, xv->ept_root_pa | (3u << 3) | 6u);	/* 4 levels, WB */
 	if (caps.vpid)
 		W(VMCS_VPID, __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED) & 0xffff);

@@ -35,6 +35,7 @@ struct vmx_vcpu {
 struct vmx_vm {
 	uint64_t *ept_root;		/* PML4 of the EPT, direct-mapped */
 	uint64_t ept_root_pa;
+	uint64_t io_bitmap_pa;		/* A and B, two pages */
 	uint16_t vpid_base;
 };
 
