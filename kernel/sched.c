@@ -8,6 +8,7 @@
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
+#include "kernel/time.h"
 
 enum task_state { TASK_RUNNABLE, TASK_BLOCKED, TASK_DEAD };
 
@@ -107,6 +108,25 @@ struct task *task_create(const char *name, uint32_t cpu, task_fn fn, void *arg)
 	return t;
 }
 
+/* The earliest wake-up time of this CPU's blocked tasks, 0 if none. */
+static uint64_t earliest_deadline(struct runq *q);
+
+/* One-shot LAPIC timer for whichever comes first: the end of the time
+ * slice starting now, or the earliest sleeper's deadline. So a guest timer
+ * a microsecond away preempts whatever runs, and an idle CPU sleeps until
+ * exactly then (no periodic tick). */
+static void program_timer(struct runq *q)
+{
+	uint64_t now = rdtsc(), hz = tsc_hz(), slice = hz / SCHED_HZ, when = now + slice;
+	uint64_t d = earliest_deadline(q);
+
+	if (d && (int64_t)(d - when) < 0)
+		when = d;
+	if ((int64_t)(when - now) <= 0)
+		when = now + 1;
+	lapic_timer_oneshot((when - now) * 1000000000ull / (hz ? hz : 1) + 1);
+}
+
 /* Picks the next runnable task after cur, waking those whose deadline
  * passed; the idle task when none. Called with the queue lock held. */
 static struct task *pick(struct runq *q, struct task *cur)
@@ -135,6 +155,7 @@ static void reschedule(struct runq *q, struct task *cur)
 
 	next = pick(q, cur);
 	this_cpu()->need_resched = 0;
+	program_timer(q);
 	if (next == cur) {
 		spin_unlock(&q->lock);
 		return;
@@ -207,6 +228,7 @@ void task_exit(void)
 	q->reap = cur;
 	q->current = next;
 	this_cpu()->need_resched = 0;
+	program_timer(q);
 	sched_switch(&cur->rsp, next->rsp);
 	panic("sched: a dead task was scheduled");
 }
@@ -214,6 +236,8 @@ void task_exit(void)
 void sched_tick(void)
 {
 	this_cpu()->need_resched = 1;
+	/* Until someone reschedules, keep ticking at the slice rate. */
+	lapic_timer_oneshot(1000000000ull / SCHED_HZ);
 }
 
 void sched_init_cpu(void)
@@ -239,13 +263,30 @@ void sched_init_cpu(void)
 	__atomic_store_n(&pc->sched_ready, 1, __ATOMIC_RELEASE);
 }
 
+/* Called with the queue lock held (or from the idle task of this CPU). */
+static uint64_t earliest_deadline(struct runq *q)
+{
+	uint64_t best = 0;
+	struct task *t = q->idle->next;
+
+	for (; t != q->idle; t = t->next)
+		if (t->state == TASK_BLOCKED && t->deadline &&
+		    (!best || (int64_t)(t->deadline - best) < 0))
+			best = t->deadline;
+	return best;
+}
+
 void sched_start(void)
 {
+	struct percpu *pc = this_cpu();
+
 	sched_init_cpu();
 	irq_disable();
 	for (;;) {
 		sched_yield();
-		/* Nothing runnable: sleep until an interrupt (the tick). */
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		/* Nothing runnable: sleep until the timer (programmed for the
+		 * earliest sleeper) or a wake-up interrupt. */
+		if (!pc->need_resched)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
 	}
 }

@@ -59,7 +59,7 @@ static int modrm_mem(struct cursor *c, uint8_t modrm, bool addr16)
 int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out)
 {
 	struct cursor c = { code, avail < MAX_LEN ? avail : MAX_LEN, 0, 0 };
-	bool opsize16 = false, addr16 = false, rex_seen = false;
+	bool opsize16 = false, addr16 = false, addr_prefix = false, rex_seen = false;
 	uint8_t rex = 0, b, modrm, reg;
 	unsigned opsz;
 
@@ -71,8 +71,10 @@ int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out
 			return c.err;
 		if (b == 0x66)
 			opsize16 = true;
-		else if (b == 0x67)
+		else if (b == 0x67) {
+			addr_prefix = true;
 			addr16 = !long64;	/* 64-bit: 32-bit addressing, same length rules */
+		}
 		else if (b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
 			 b == 0x64 || b == 0x65)
 			;			/* segment overrides: the gpa already says */
@@ -141,9 +143,10 @@ int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out
 		out->reg_size = (uint8_t)opsz;
 		break;
 	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
-		/* MOV AL/eAX <-> moffs: the offset is 8 bytes in 64-bit mode
-		 * (4 with 0x67), else 4 (SDM Vol 2B MOV). */
-		take(&c, long64 ? 8 : 4);
+		/* MOV AL/eAX <-> moffs: the offset has the address size: 8
+		 * bytes in 64-bit mode (4 with 0x67), else 4 (2 with 0x67)
+		 * (SDM Vol 2B MOV; Vol 1 3.3.7). */
+		take(&c, long64 ? (addr_prefix ? 4 : 8) : (addr_prefix ? 2 : 4));
 		out->op = (b & 2) ? INSN_STORE : INSN_LOAD;
 		out->mem_size = (b & 1) ? (uint8_t)opsz : 1;
 		out->reg_size = out->mem_size;
@@ -156,4 +159,56 @@ int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out
 		return c.err;
 	out->len = (uint8_t)c.pos;
 	return 0;
+}
+
+int decode_sys_len(const uint8_t *code, size_t avail, bool long64, uint8_t *gpr)
+{
+	struct cursor c = { code, avail < MAX_LEN ? avail : MAX_LEN, 0, 0 };
+	uint8_t b, rex = 0;
+
+	/* Prefixes change nothing for these instructions but their length. */
+	for (;;) {
+		b = next(&c);
+		if (c.err)
+			return c.err;
+		if (b == 0x66 || b == 0x67 || b == 0x2e || b == 0x36 || b == 0x3e ||
+		    b == 0x26 || b == 0x64 || b == 0x65 || b == 0xf2 || b == 0xf3)
+			continue;
+		break;
+	}
+	if (long64 && (b & 0xf0) == 0x40) {
+		rex = b;
+		b = next(&c);
+	}
+	if (c.err)
+		return c.err;
+	if (b == 0xf4)
+		return (int)c.pos;			/* HLT */
+	if (b != 0x0f)
+		return -EINVAL;
+	b = next(&c);
+	if (c.err)
+		return c.err;
+	switch (b) {
+	case 0xa2: case 0x30: case 0x32: case 0x08: case 0x09:
+		return (int)c.pos;			/* CPUID WRMSR RDMSR INVD WBINVD */
+	case 0x01:
+		b = next(&c);
+		if (c.err)
+			return c.err;
+		return b == 0xd1 ? (int)c.pos : -EINVAL;	/* XSETBV */
+	case 0x22: {					/* MOV CRn, r64 */
+		uint8_t modrm = next(&c);
+
+		if (c.err)
+			return c.err;
+		if ((modrm >> 6) != 3)
+			return -EINVAL;
+		if (gpr)
+			*gpr = (uint8_t)((modrm & 7) | ((rex & 1) ? 8 : 0));
+		return (int)c.pos;
+	}
+	default:
+		return -EINVAL;
+	}
 }

@@ -378,6 +378,44 @@ static void advance(struct vcpu *v, struct vm_exit *e)
 	vmm->skip_insn(v, e->insn_len);
 }
 
+/* Fills in what a back end without decode help left open: the length of
+ * the intercepted instruction (e->insn_len 0) and, for MOV to CR, its
+ * register. Returns false when the bytes at RIP are not what the exit
+ * says (the guest rewrote them, or paging hides them): the VM stops. */
+static bool complete_exit(struct vcpu *v, struct vm_exit *e)
+{
+	uint8_t code[15], gpr = VM_REG_COUNT;
+	bool need_gpr = e->code == VM_EXIT_CR && e->u.cr.gpr >= VM_REG_COUNT;
+	size_t n;
+	int len;
+
+	if (e->insn_len && !need_gpr)
+		return true;
+	n = fetch_insn(v, code);
+	len = decode_sys_len(code, n, reg(v, VM_REG_EFER) & (1u << 10), &gpr);
+	if (len <= 0 || (need_gpr && gpr >= VM_REG_COUNT))
+		return false;
+	e->insn_len = (uint8_t)len;
+	if (need_gpr)
+		e->u.cr.gpr = gpr;
+	return true;
+}
+
+/* Exits that advance RIP past an instruction the back end may not have
+ * measured (MMIO measures its own through the full decoder). */
+static bool needs_length(const struct vm_exit *e)
+{
+	switch (e->code) {
+	case VM_EXIT_CPUID: case VM_EXIT_HLT: case VM_EXIT_RDMSR: case VM_EXIT_WRMSR:
+	case VM_EXIT_XSETBV: case VM_EXIT_CACHE_FLUSH:
+		return !e->insn_len;
+	case VM_EXIT_CR:
+		return !e->insn_len || e->u.cr.gpr >= VM_REG_COUNT;
+	default:
+		return false;
+	}
+}
+
 static int highest_irq(struct vcpu *v)
 {
 	if (!(v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3]))
@@ -442,6 +480,11 @@ void vcpu_task(void *arg)
 		}
 		t0 = rdtsc();
 		fn = (unsigned)e.code < VM_EXIT_COUNT ? exit_tbl[e.code] : NULL;
+		if (needs_length(&e) && !complete_exit(v, &e)) {
+			vm_stop_reason(vm, "cannot decode the instruction behind a %s exit at rip %#llx",
+				       e.code == VM_EXIT_CR ? "CR" : "VM", (unsigned long long)reg(v, VM_REG_RIP));
+			break;
+		}
 		a = fn ? fn(v, &e) : exit_unhandled(v, &e);
 		if (a == ADVANCE)
 			advance(v, &e);

@@ -18,9 +18,10 @@ int vmm_init(void)
 
 	if (cpu_feat.vmx)
 		ops = &vmx_ops;
+	else if (cpu_feat.svm)
+		ops = &svm_ops;
 	if (!ops) {
-		pr_warn("vmm: no VT-x on this CPU%s; VMs cannot run",
-			cpu_feat.svm ? " (AMD-V back end not built yet)" : "");
+		pr_warn("vmm: neither VT-x nor AMD-V on this CPU; VMs cannot run");
 		return -ENODEV;
 	}
 	if (ops->hw_init())

@@ -4,6 +4,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/smp_priv.h"
 #include "arch/x86_64/vmx/vmx_priv.h"
+#include "arch/x86_64/svm/svm_priv.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n@@ASM@@ " #sym " %0" : : "i"(val))
 
@@ -22,6 +23,22 @@ void asm_offsets(void)
 	DEFINE(APB_ENTRY, offsetof(struct ap_boot, entry));
 	DEFINE(APB_ARG, offsetof(struct ap_boot, arg));
 	DEFINE(APB_SIZE, sizeof(struct ap_boot));
+	DEFINE(SR_RAX, offsetof(struct svm_regs, rax));
+	DEFINE(SR_RCX, offsetof(struct svm_regs, rcx));
+	DEFINE(SR_RDX, offsetof(struct svm_regs, rdx));
+	DEFINE(SR_RBX, offsetof(struct svm_regs, rbx));
+	DEFINE(SR_RBP, offsetof(struct svm_regs, rbp));
+	DEFINE(SR_RSI, offsetof(struct svm_regs, rsi));
+	DEFINE(SR_RDI, offsetof(struct svm_regs, rdi));
+	DEFINE(SR_R8, offsetof(struct svm_regs, r8));
+	DEFINE(SR_R9, offsetof(struct svm_regs, r9));
+	DEFINE(SR_R10, offsetof(struct svm_regs, r10));
+	DEFINE(SR_R11, offsetof(struct svm_regs, r11));
+	DEFINE(SR_R12, offsetof(struct svm_regs, r12));
+	DEFINE(SR_R13, offsetof(struct svm_regs, r13));
+	DEFINE(SR_R14, offsetof(struct svm_regs, r14));
+	DEFINE(SR_R15, offsetof(struct svm_regs, r15));
+	DEFINE(SR_CR2, offsetof(struct svm_regs, cr2));
 	DEFINE(VR_RAX, offsetof(struct vmx_regs, rax));
 	DEFINE(VR_RCX, offsetof(struct vmx_regs, rcx));
 	DEFINE(VR_RDX, offsetof(struct vmx_regs, rdx));

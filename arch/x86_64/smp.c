@@ -65,7 +65,7 @@ __attribute__((noreturn)) void ap_main(struct percpu *pc)
 	while (!__atomic_load_n(&smp_released, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	write_cr3(read_cr3());
-	lapic_timer_periodic(SCHED_HZ);
+	lapic_timer_oneshot(1000000000ull / SCHED_HZ);
 	sched_start();
 }
 

@@ -5,7 +5,7 @@
 
 int guest_main(uint64_t id)
 {
-	const unsigned n = 20000;
+	const unsigned n = 5000;
 
 	(void)id;
 	print("interrupt storm: %u timer interrupts\n", n);

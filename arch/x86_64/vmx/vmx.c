@@ -11,6 +11,7 @@
 #include <string.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/guest_state.h"
 #include "arch/x86_64/pagetable.h"
 #include "arch/x86_64/vmx/vmcs.h"
 #include "arch/x86_64/vmx/vmx_priv.h"
@@ -38,7 +39,6 @@ static struct {
 	bool unrestricted, vpid, xsave;
 	bool l1d_flush, md_clear, ibpb;
 	uint32_t preempt_shift;
-	uint64_t xcr0_all;		/* x87|SSE|AVX as far as the CPU has them */
 	uint32_t slice;			/* a time slice in preemption-timer units */
 } caps;
 
@@ -161,12 +161,6 @@ static const char *probe(void)
 	caps.vpid = (caps.proc2 & PROC2_VPID) && (ept & (1ull << 32));
 	if (!caps.vpid)
 		caps.proc2 &= ~PROC2_VPID;
-	if (cpu_feat.xsave) {
-		uint32_t a, b, c, d;
-
-		cpuid(0xd, 0, &a, &b, &c, &d);
-		caps.xcr0_all = a & 0x7;
-	}
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
@@ -479,7 +473,6 @@ static void unload_current(void)
 static int vmx_vcpu_init(struct vcpu *v)
 {
 	struct vmx_vcpu *x = kzalloc(sizeof(*x));
-	uint64_t xs_pa;
 	int r;
 
 	if (!x)
@@ -488,19 +481,11 @@ static int vmx_vcpu_init(struct vcpu *v)
 		kfree(x);
 		return -ENOMEM;
 	}
-	/* The FPU/SSE/AVX area starts in the init state (XSTATE_BV = 0),
-	 * from a zeroed page. */
-	if (page_alloc(1, &xs_pa)) {
+	if (guest_fpu_init(&x->fpu)) {
 		page_free(x->vmcs_pa, 1);
 		kfree(x);
 		return -ENOMEM;
 	}
-	x->xsave = phys_to_virt(xs_pa);
-	/* Reset values (SDM Vol 1 13.6, 10.5.1): FCW 0x37f, MXCSR 0x1f80;
-	 * XRSTOR takes MXCSR from memory even for components in init. */
-	*(uint16_t *)x->xsave = 0x37f;
-	*(uint32_t *)((char *)x->xsave + 24) = 0x1f80;
-	x->xcr0 = 1;				/* x87 only, as at reset */
 	x->vmcs = phys_to_virt(x->vmcs_pa);
 	*(uint32_t *)x->vmcs = caps.revision;
 	x->cpu = this_cpu()->cpu;
@@ -530,7 +515,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	if (this_cpu()->fpu_owner == v)
 		this_cpu()->fpu_owner = NULL;
 	page_free(x->vmcs_pa, 1);
-	page_free(virt_to_phys(x->xsave), 1);
+	guest_fpu_free(&x->fpu);
 	if (x->msr_bitmap_pa)
 		page_free(x->msr_bitmap_pa, 1);
 	kfree(x);
@@ -538,11 +523,6 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 }
 
 /* ---------------------------------------------------------------- run */
-
-static void xsetbv(uint32_t idx, uint64_t v)
-{
-	__asm__ volatile("xsetbv" : : "c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
 
 /* Makes v's VMCS current and its lazily switched state (MSRs the VMCS
  * does not hold, FPU registers, XCR0) live on this CPU. */
@@ -567,24 +547,7 @@ static int load_vcpu(struct vcpu *v, struct vmx_vcpu *x)
 	if (pc->fpu_owner != v) {
 		struct vcpu *o = pc->fpu_owner;
 
-		if (cpu_feat.xsave) {
-			/* Save and restore every component we let guests use,
-			 * whatever the guests' own XCR0 says: a guest with XCR0
-			 * = x87 still uses SSE registers, and XSAVE manages
-			 * only what XCR0 enables (SDM Vol 1 13.7). */
-			xsetbv(0, caps.xcr0_all);
-			if (o && o->arch) {
-				struct vmx_vcpu *ox = o->arch;
-
-				__asm__ volatile("xsave64 (%0)" : : "r"(ox->xsave), "a"(~0u), "d"(~0u) : "memory");
-			}
-			__asm__ volatile("xrstor64 (%0)" : : "r"(x->xsave), "a"(~0u), "d"(~0u) : "memory");
-			xsetbv(0, x->xcr0);
-		} else {
-			if (o && o->arch)
-				__asm__ volatile("fxsave64 (%0)" : : "r"(((struct vmx_vcpu *)o->arch)->xsave) : "memory");
-			__asm__ volatile("fxrstor64 (%0)" : : "r"(x->xsave) : "memory");
-		}
+		guest_fpu_switch(o && o->arch ? &((struct vmx_vcpu *)o->arch)->fpu : NULL, &x->fpu);
 		pc->fpu_owner = v;
 	}
 	return 0;
@@ -850,7 +813,7 @@ static uint64_t *lazy_msr(struct vmx_vcpu *x, enum vm_reg r)
 	case VM_REG_LSTAR: return &x->lstar;
 	case VM_REG_CSTAR: return &x->cstar;
 	case VM_REG_SFMASK: return &x->sfmask;
-	case VM_REG_XCR0: return &x->xcr0;
+	case VM_REG_XCR0: return &x->fpu.xcr0;
 	default: return NULL;
 	}
 }
@@ -927,11 +890,12 @@ static int vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t val)
 			[VM_REG_SFMASK] = 0xc0000084,
 		};
 
-		*p = val;
 		if (r == VM_REG_XCR0) {
-			if (loaded && this_cpu()->fpu_owner == v)
-				xsetbv(0, val);
-		} else if (loaded) {
+			guest_fpu_set_xcr0(&x->fpu, val, loaded && this_cpu()->fpu_owner == v);
+			return 0;
+		}
+		*p = val;
+		if (loaded) {
 			wrmsr(msr[r], val);
 		}
 		return 0;

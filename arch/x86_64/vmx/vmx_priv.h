@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/guest_state.h"
 
 /* Guest general registers saved by vmx_entry.S; offsets reach assembly
  * through asm_offsets.h (VR_*). RSP and RIP live in the VMCS. */
@@ -28,8 +29,7 @@ struct vmx_vcpu {
 	uint64_t cr0_shadow, cr4_shadow;	/* what the guest believes */
 	/* MSRs the VMCS does not hold, loaded while the guest runs. */
 	uint64_t kgs_base, star, lstar, cstar, sfmask;
-	uint64_t xcr0;
-	void *xsave;			/* guest FPU/SSE/AVX state, page-aligned */
+	struct guest_fpu fpu;
 };
 
 struct vmx_vm {

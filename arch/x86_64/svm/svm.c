@@ -1,0 +1,555 @@
+/*
+ * The AMD-V back end (APM Vol 2 chapter 15): capability checks, EFER.SVME
+ * and the host save area on every CPU, one VMCB per vCPU with nested
+ * paging and an ASID, and the translation of every #VMEXIT into the same
+ * vendor-neutral struct vm_exit as the VT-x back end, with the same
+ * intercept policy.
+ *
+ * QEMU's emulation has no NRIP save, decode assists or VMCB clean bits:
+ * without NRIP the next RIP of an intercepted instruction is left to the
+ * generic code (insn_len 0), which decodes it; clean bits stay zero (the
+ * CPU reloads everything, always correct).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/guest_state.h"
+#include "arch/x86_64/pagetable.h"
+#include "arch/x86_64/svm/svm_priv.h"
+#include "arch/x86_64/svm/vmcb.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/mm.h"
+#include "kernel/percpu.h"
+#include "vmm/vm.h"
+#include "vmm/vmm.h"
+
+#define MSR_VM_CR	0xc0010114
+#define MSR_VM_HSAVE_PA	0xc0010117
+#define EFER_SVME	(1ull << 12)
+
+static struct {
+	bool nrips, decode_assists, flush_by_asid;
+	uint32_t nasids;
+} caps;
+
+static volatile uint32_t next_asid = 1;
+
+static const char *probe(void)
+{
+	uint32_t a, b, c, d;
+
+	if (!cpu_feat.svm)
+		return "no AMD-V (CPUID 0x80000001:ECX.SVM)";
+	if (rdmsr(MSR_VM_CR) & (1u << 4))
+		return "AMD-V disabled by the firmware (VM_CR.SVMDIS)";
+	if (cpu_feat.max_ext_leaf < 0x8000000a)
+		return "no SVM feature leaf";
+	cpuid(0x8000000a, 0, &a, &b, &c, &d);
+	if (!(d & 1))
+		return "no nested paging";
+	caps.nasids = b;
+	caps.nrips = d & (1u << 3);
+	caps.decode_assists = d & (1u << 7);
+	caps.flush_by_asid = d & (1u << 6);
+	if (caps.nasids < 2)
+		return "no ASIDs for guests";
+	return NULL;
+}
+
+static int svm_hw_init(void)
+{
+	static const char *why;
+	static bool probed;
+	struct percpu *pc = this_cpu();
+	uint64_t pa;
+
+	if (!probed) {
+		why = probe();
+		probed = true;
+		if (why) {
+			pr_warn("svm: cannot run VMs: %s", why);
+			return -ENODEV;
+		}
+		pr_info("svm: AMD-V with nested paging, %u ASIDs%s%s%s", caps.nasids,
+			caps.nrips ? ", NRIP save" : ", no NRIP save (we decode)",
+			caps.decode_assists ? ", decode assists" : "",
+			caps.flush_by_asid ? ", flush by ASID" : "");
+		pr_info("svm: side channels: IBPB between VMs %s",
+			cpu_feat.max_leaf >= 7 ? "when the CPU offers it" : "unavailable");
+	}
+	if (why)
+		return -ENODEV;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	if (!pc->vmm_area_pa) {
+		if (page_alloc(2, &pa))	/* the CPU's host save area, our VMSAVE page */
+			return -ENOMEM;
+		pc->vmm_area_pa = pa;
+	}
+	wrmsr(MSR_VM_HSAVE_PA, pc->vmm_area_pa);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- NPT */
+
+static void *npt_alloc(void *ctx, uint64_t *pa)
+{
+	(void)ctx;
+	return page_alloc(1, pa) ? NULL : phys_to_virt(*pa);
+}
+
+static void *npt_p2v(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+/* Nested page tables use the host format; guest accesses count as user
+ * accesses at this level (APM 15.25.5), so U is set throughout. */
+static struct pt_ops npt_ops = {
+	.alloc = npt_alloc, .p2v = npt_p2v, .user = true,
+};
+
+static int svm_vm_init(struct vm *vm)
+{
+	struct svm_vm *sv = kzalloc(sizeof(*sv));
+
+	if (!sv)
+		return -ENOMEM;
+	npt_ops.nx = cpu_feat.nx;
+	sv->npt_root = npt_alloc(NULL, &sv->npt_root_pa);
+	if (!sv->npt_root) {
+		kfree(sv);
+		return -ENOMEM;
+	}
+	/* Every port and MSR access exits (APM 15.10, 15.11). */
+	if (page_alloc(3, &sv->iopm_pa) || page_alloc(2, &sv->msrpm_pa)) {
+		if (sv->iopm_pa)
+			page_free(sv->iopm_pa, 3);
+		page_free(sv->npt_root_pa, 1);
+		kfree(sv);
+		return -ENOMEM;
+	}
+	memset(phys_to_virt(sv->iopm_pa), 0xff, 3 * 4096);
+	memset(phys_to_virt(sv->msrpm_pa), 0xff, 2 * 4096);
+	vm->arch = sv;
+	return 0;
+}
+
+static void free_tables(uint64_t *t, int level)
+{
+	for (int i = 0; i < 512 && level > 0; i++) {
+		uint64_t e = t[i];
+
+		if ((e & PTE_P) && !(e & PTE_PS))
+			free_tables(phys_to_virt(e & PTE_ADDR), level - 1);
+	}
+	page_free(virt_to_phys(t), 1);
+}
+
+static void svm_vm_destroy(struct vm *vm)
+{
+	struct svm_vm *sv = vm->arch;
+
+	if (!sv)
+		return;
+	free_tables(sv->npt_root, 3);
+	page_free(sv->iopm_pa, 3);
+	page_free(sv->msrpm_pa, 2);
+	kfree(sv);
+	vm->arch = NULL;
+}
+
+static int svm_vm_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t len)
+{
+	struct svm_vm *sv = vm->arch;
+
+	return pt_map(&npt_ops, sv->npt_root, gpa, hpa, len, PT_W | PT_X);
+}
+
+/* ---------------------------------------------------------------- VMCB */
+
+static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+	s->sel = sel;
+	s->attrib = attrib;
+	s->limit = limit;
+	s->base = 0;
+}
+
+static int svm_vcpu_init(struct vcpu *v)
+{
+	struct svm_vcpu *x = kzalloc(sizeof(*x));
+	struct svm_vm *sv = v->vm->arch;
+	struct vmcb *b;
+
+	if (!x)
+		return -ENOMEM;
+	if (page_alloc(1, &x->vmcb_pa)) {
+		kfree(x);
+		return -ENOMEM;
+	}
+	if (guest_fpu_init(&x->fpu)) {
+		page_free(x->vmcb_pa, 1);
+		kfree(x);
+		return -ENOMEM;
+	}
+	x->vmcb = b = phys_to_virt(x->vmcb_pa);
+	x->cpu = this_cpu()->cpu;
+	v->arch = x;
+	v->gpr = (uint64_t *)&x->regs;
+
+	/* The same policy as the VT-x back end: physical interrupts, NMIs
+	 * and SMIs belong to the host; CPUID, HLT, I/O, MSRs, XSETBV, cache
+	 * flushes, the virtualization instructions, monitor/mwait, task
+	 * switches and shutdown (triple fault) exit. #DB and #AC can loop
+	 * without an instruction boundary (CVE-2015-5307, -8104): they exit
+	 * and are reflected. #MC is the host's. */
+	b->c.intercept_cr = (1u << (16 + 4));		/* writes to CR4 */
+	b->c.intercept_exc = (1u << 1) | (1u << 17) | (1u << 18);
+	b->c.intercept1 = INT1_INTR | INT1_NMI | INT1_SMI | INT1_INIT | INT1_CPUID |
+			  INT1_RSM | INT1_INVD | INT1_HLT | INT1_INVLPGA | INT1_IOIO |
+			  INT1_MSR | INT1_TASK_SWITCH | INT1_SHUTDOWN | INT1_RDPMC;
+	b->c.intercept2 = INT2_VMRUN | INT2_VMMCALL | INT2_VMLOAD | INT2_VMSAVE |
+			  INT2_STGI | INT2_CLGI | INT2_SKINIT | INT2_ICEBP |
+			  INT2_WBINVD | INT2_MONITOR | INT2_MWAIT | INT2_MWAIT_C |
+			  INT2_XSETBV;
+	b->c.iopm_pa = sv->iopm_pa;
+	b->c.msrpm_pa = sv->msrpm_pa;
+	b->c.asid = 1 + (__atomic_fetch_add(&next_asid, 1, __ATOMIC_RELAXED) % (caps.nasids - 1));
+	b->c.tlb_control = 1;				/* flush everything on first run */
+	b->c.int_ctl = V_INTR_MASKING;			/* guest IF masks only virtual interrupts */
+	b->c.np_enable = 1;
+	b->c.n_cr3 = sv->npt_root_pa;
+
+	/* 64-bit flat guest; the loader sets CR3 and RIP. */
+	seg(&b->s.cs, 0x08, 0xa9b, 0xffffffff);		/* code, L, G */
+	seg(&b->s.ds, 0x10, 0xc93, 0xffffffff);
+	seg(&b->s.es, 0x10, 0xc93, 0xffffffff);
+	seg(&b->s.ss, 0x10, 0xc93, 0xffffffff);
+	seg(&b->s.fs, 0x10, 0xc93, 0xffffffff);
+	seg(&b->s.gs, 0x10, 0xc93, 0xffffffff);
+	seg(&b->s.ldtr, 0, 0x82, 0);
+	seg(&b->s.tr, 0, 0x8b, 0x67);			/* busy 64-bit TSS */
+	b->s.efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME;
+	b->s.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_NE | X86_CR0_ET;
+	b->s.cr4 = X86_CR4_PAE;
+	b->s.dr6 = 0xffff0ff0;
+	b->s.dr7 = 0x400;
+	b->s.rflags = 0x2;
+	b->s.g_pat = 0x0007040600070406ull;
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	struct svm_vcpu *x = v->arch;
+
+	if (!x)
+		return;
+	if (this_cpu()->vmm_loaded == v)
+		this_cpu()->vmm_loaded = NULL;
+	if (this_cpu()->fpu_owner == v)
+		this_cpu()->fpu_owner = NULL;
+	guest_fpu_free(&x->fpu);
+	page_free(x->vmcb_pa, 1);
+	kfree(x);
+	v->arch = NULL;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static void translate(struct vcpu *v, struct svm_vcpu *x, struct vm_exit *e)
+{
+	struct vmcb *b = x->vmcb;
+	uint64_t code = b->c.exit_code, i1 = b->c.exit_info1;
+
+	e->u.mmio.gpa = 0;
+	e->u.mmio.write = e->u.mmio.fetch = false;
+	e->raw = (uint32_t)code;
+	/* With NRIP save the CPU tells the length; IOIO always does. */
+	e->insn_len = caps.nrips && b->c.next_rip > b->s.rip ?
+		      (uint8_t)(b->c.next_rip - b->s.rip) : 0;
+
+	if (code >= SVM_EXIT_EXC_BASE && code < SVM_EXIT_EXC_BASE + 32) {
+		e->code = VM_EXIT_EXCEPTION;
+		e->u.exc.vector = (uint8_t)(code - SVM_EXIT_EXC_BASE);
+		e->u.exc.has_error = e->u.exc.vector == 17;
+		e->u.exc.error = (uint32_t)i1;
+		return;
+	}
+	switch (code) {
+	case SVM_EXIT_INTR:
+		e->code = VM_EXIT_EXTINT;
+		break;
+	case SVM_EXIT_NMI:
+		__asm__ volatile("int $2");	/* the host's NMI */
+		e->code = VM_EXIT_NONE;
+		break;
+	case SVM_EXIT_SMI:
+		e->code = VM_EXIT_NONE;
+		break;
+	case SVM_EXIT_VINTR:
+		e->code = VM_EXIT_INTR_WINDOW;
+		break;
+	case SVM_EXIT_CPUID:
+		e->code = VM_EXIT_CPUID;
+		break;
+	case SVM_EXIT_HLT:
+		e->code = VM_EXIT_HLT;
+		break;
+	case SVM_EXIT_IOIO:
+		e->code = VM_EXIT_IO;
+		e->u.io.in = i1 & 1;
+		e->u.io.string = i1 & 4;
+		e->u.io.rep = i1 & 8;
+		e->u.io.size = (i1 & 0x10) ? 1 : (i1 & 0x20) ? 2 : 4;
+		e->u.io.port = (uint16_t)(i1 >> 16);
+		e->insn_len = (uint8_t)(b->c.exit_info2 - b->s.rip);	/* next RIP */
+		break;
+	case SVM_EXIT_MSR:
+		e->code = i1 ? VM_EXIT_WRMSR : VM_EXIT_RDMSR;
+		e->u.msr.index = (uint32_t)x->regs.rcx;
+		break;
+	case SVM_EXIT_CR4_WRITE:
+		e->code = VM_EXIT_CR;
+		e->u.cr.cr = 4;
+		e->u.cr.write = true;
+		/* Decode assists name the register; else the generic code
+		 * decodes the MOV. */
+		e->u.cr.gpr = caps.decode_assists && (i1 & (1ull << 63)) ?
+			      (uint8_t)(i1 & 15) : VM_REG_COUNT;
+		break;
+	case SVM_EXIT_NPF:
+		e->code = VM_EXIT_MMIO;
+		e->u.mmio.gpa = b->c.exit_info2;
+		e->u.mmio.write = i1 & 2;
+		e->u.mmio.fetch = i1 & 16;
+		break;
+	case SVM_EXIT_XSETBV:
+		e->code = VM_EXIT_XSETBV;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->code = VM_EXIT_TRIPLE_FAULT;
+		break;
+	case SVM_EXIT_VMRUN: case SVM_EXIT_VMMCALL: case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI: case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA:
+		e->code = VM_EXIT_VIRT_INSN;
+		break;
+	case SVM_EXIT_INVD: case SVM_EXIT_WBINVD:
+		e->code = VM_EXIT_CACHE_FLUSH;
+		break;
+	case SVM_EXIT_RDPMC: case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_C: case SVM_EXIT_ICEBP: case SVM_EXIT_RSM:
+		e->code = VM_EXIT_PRIV_INSN;
+		break;
+	case SVM_EXIT_INVALID:
+		e->code = VM_EXIT_ENTRY_FAIL;
+		e->u.fail.error = 0;
+		e->u.fail.why = "VMRUN refused the VMCB (invalid guest state)";
+		pr_err("svm: vm %s vcpu %u: cr0 %#llx cr4 %#llx efer %#llx rip %#llx cs %#x/%#x",
+		       v->vm->name, v->id, (unsigned long long)b->s.cr0,
+		       (unsigned long long)b->s.cr4, (unsigned long long)b->s.efer,
+		       (unsigned long long)b->s.rip, b->s.cs.sel, b->s.cs.attrib);
+		break;
+	default:
+		e->code = VM_EXIT_UNKNOWN;
+		break;
+	}
+}
+
+static void load_vcpu(struct vcpu *v, struct svm_vcpu *x)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->vmm_loaded != v) {
+		struct vcpu *prev = pc->vmm_loaded;
+
+		if (prev && prev->vm != v->vm && cpu_feat.max_leaf >= 7) {
+			uint32_t a, bb, c, d;
+
+			cpuid(7, 0, &a, &bb, &c, &d);
+			if (d & (1u << 26))
+				wrmsr(0x49, 1);		/* IBPB between VMs */
+		}
+		pc->vmm_loaded = v;
+	}
+	if (pc->fpu_owner != v) {
+		struct vcpu *o = pc->fpu_owner;
+
+		guest_fpu_switch(o && o->arch ? &((struct svm_vcpu *)o->arch)->fpu : NULL, &x->fpu);
+		pc->fpu_owner = v;
+	}
+}
+
+static int svm_vcpu_run(struct vcpu *v, struct vm_exit *out)
+{
+	struct svm_vcpu *x = v->arch;
+	struct vmcb *b = x->vmcb;
+	uint64_t flags = irq_save();
+
+	if (this_cpu()->vmm_loaded != v || this_cpu()->fpu_owner != v)
+		load_vcpu(v, x);
+	if (x->pending_evt) {
+		b->c.event_inj = x->pending_evt;
+		x->pending_evt = 0;
+	}
+	b->s.rax = x->regs.rax;
+	b->s.cr2 = x->regs.cr2;
+	svm_enter(&x->regs, x->vmcb_pa, this_cpu()->vmm_area_pa + 4096);
+	x->regs.rax = b->s.rax;
+	x->regs.cr2 = b->s.cr2;
+	b->c.tlb_control = 0;
+	/* EVENTINJ is not consumed by the CPU (unlike VMX's entry
+	 * interruption field): left valid, the next VMRUN would inject the
+	 * same event again. An undelivered one comes back in EXITINTINFO. */
+	b->c.event_inj = 0;
+	translate(v, x, out);
+	/* An event the exit interrupted is delivered again (APM 15.7.2). */
+	if ((b->c.exit_int_info & EVT_VALID) && !x->pending_evt)
+		x->pending_evt = b->c.exit_int_info;
+	b->c.exit_int_info = 0;		/* not every #VMEXIT rewrites it (QEMU) */
+	guest_fpu_sync_xcr0(&x->fpu);
+	irq_restore(flags);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- registers */
+
+static int svm_get_reg(struct vcpu *v, enum vm_reg r, uint64_t *val)
+{
+	struct svm_vcpu *x = v->arch;
+	struct vmcb *b = x->vmcb;
+
+	if ((unsigned)r <= VM_REG_R15 && r != VM_REG_RSP) {
+		*val = v->gpr[r];
+		return 0;
+	}
+	switch (r) {
+	case VM_REG_RSP: *val = b->s.rsp; break;
+	case VM_REG_RIP: *val = b->s.rip; break;
+	case VM_REG_RFLAGS: *val = b->s.rflags; break;
+	case VM_REG_CR0: *val = b->s.cr0; break;
+	case VM_REG_CR3: *val = b->s.cr3; break;
+	case VM_REG_CR4: *val = b->s.cr4; break;
+	case VM_REG_EFER: *val = b->s.efer & ~EFER_SVME; break;	/* SVME is ours */
+	case VM_REG_CS_BASE: *val = b->s.cs.base; break;
+	case VM_REG_CPL: *val = b->s.cpl; break;
+	case VM_REG_FS_BASE: *val = b->s.fs.base; break;
+	case VM_REG_GS_BASE: *val = b->s.gs.base; break;
+	case VM_REG_KGS_BASE: *val = b->s.kernel_gs_base; break;
+	case VM_REG_STAR: *val = b->s.star; break;
+	case VM_REG_LSTAR: *val = b->s.lstar; break;
+	case VM_REG_CSTAR: *val = b->s.cstar; break;
+	case VM_REG_SFMASK: *val = b->s.sfmask; break;
+	case VM_REG_SYSENTER_CS: *val = b->s.sysenter_cs; break;
+	case VM_REG_SYSENTER_ESP: *val = b->s.sysenter_esp; break;
+	case VM_REG_SYSENTER_EIP: *val = b->s.sysenter_eip; break;
+	case VM_REG_PAT: *val = b->s.g_pat; break;
+	case VM_REG_XCR0: *val = x->fpu.xcr0; break;
+	case VM_REG_INTR_SHADOW: *val = b->c.int_state & 1; break;
+	default: return -EINVAL;
+	}
+	return 0;
+}
+
+static int svm_set_reg(struct vcpu *v, enum vm_reg r, uint64_t val)
+{
+	struct svm_vcpu *x = v->arch;
+	struct vmcb *b = x->vmcb;
+
+	if ((unsigned)r <= VM_REG_R15 && r != VM_REG_RSP) {
+		v->gpr[r] = val;
+		return 0;
+	}
+	switch (r) {
+	case VM_REG_RSP: b->s.rsp = val; break;
+	case VM_REG_RIP: b->s.rip = val; break;
+	case VM_REG_RFLAGS: b->s.rflags = val; break;
+	case VM_REG_CR0: b->s.cr0 = val; break;
+	case VM_REG_CR3: b->s.cr3 = val; break;
+	case VM_REG_CR4: b->s.cr4 = val; break;
+	case VM_REG_EFER: b->s.efer = val | EFER_SVME; break;	/* VMRUN needs SVME */
+	case VM_REG_FS_BASE: b->s.fs.base = val; break;
+	case VM_REG_GS_BASE: b->s.gs.base = val; break;
+	case VM_REG_KGS_BASE: b->s.kernel_gs_base = val; break;
+	case VM_REG_STAR: b->s.star = val; break;
+	case VM_REG_LSTAR: b->s.lstar = val; break;
+	case VM_REG_CSTAR: b->s.cstar = val; break;
+	case VM_REG_SFMASK: b->s.sfmask = val; break;
+	case VM_REG_SYSENTER_CS: b->s.sysenter_cs = val; break;
+	case VM_REG_SYSENTER_ESP: b->s.sysenter_esp = val; break;
+	case VM_REG_SYSENTER_EIP: b->s.sysenter_eip = val; break;
+	case VM_REG_PAT: b->s.g_pat = val; break;
+	case VM_REG_XCR0:
+		guest_fpu_set_xcr0(&x->fpu, val, this_cpu()->fpu_owner == v);
+		break;
+	case VM_REG_INTR_SHADOW: b->c.int_state = (b->c.int_state & ~1ull) | (val & 1); break;
+	default: return -EINVAL;
+	}
+	return 0;
+}
+
+static void svm_skip_insn(struct vcpu *v, unsigned len)
+{
+	struct vmcb *b = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	b->s.rip += len;
+	b->c.int_state &= ~1ull;		/* the interrupt shadow ends */
+}
+
+static int svm_inject(struct vcpu *v, enum vm_event_type t, uint8_t vector,
+		      bool has_error, uint32_t error)
+{
+	struct svm_vcpu *x = v->arch;
+	uint64_t type = t == VM_EVENT_EXTINT ? EVT_TYPE_INTR :
+			t == VM_EVENT_NMI ? EVT_TYPE_NMI : EVT_TYPE_EXC;
+
+	if (x->pending_evt)
+		return -EBUSY;
+	x->pending_evt = EVT_VALID | type | vector | (has_error ? EVT_HAS_ERR : 0) |
+			 ((uint64_t)error << 32);
+	return 0;
+}
+
+/* V_IRQ with VINTR intercepted: #VMEXIT(VINTR) as soon as the guest could
+ * take an interrupt (APM 15.21.4); the real one is injected then. */
+static void svm_want_intr_window(struct vcpu *v, bool on)
+{
+	struct vmcb *b = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	if (on) {
+		b->c.int_ctl |= V_IRQ | V_IGN_TPR;
+		b->c.intercept1 |= INT1_VINTR;
+	} else {
+		b->c.int_ctl &= ~(V_IRQ | V_IGN_TPR);
+		b->c.intercept1 &= ~INT1_VINTR;
+	}
+}
+
+static bool svm_can_inject_intr(struct vcpu *v)
+{
+	struct svm_vcpu *x = v->arch;
+	struct vmcb *b = x->vmcb;
+
+	return !x->pending_evt && (b->s.rflags & (1u << 9)) && !(b->c.int_state & 1);
+}
+
+const struct vmm_ops svm_ops = {
+	.name = "svm",
+	.hw_init = svm_hw_init,
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.vm_map = svm_vm_map,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_run = svm_vcpu_run,
+	.get_reg = svm_get_reg,
+	.set_reg = svm_set_reg,
+	.skip_insn = svm_skip_insn,
+	.inject = svm_inject,
+	.want_intr_window = svm_want_intr_window,
+	.can_inject_intr = svm_can_inject_intr,
+};
