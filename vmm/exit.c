@@ -391,6 +391,18 @@ static bool complete_exit(struct vcpu *v, struct vm_exit *e)
 
 	if (e->insn_len && !need_gpr)
 		return true;
+	if (!need_gpr) {
+		uint64_t rip = reg(v, VM_REG_RIP), cr3 = reg(v, VM_REG_CR3);
+
+		if (v->len && v->len_rip == rip && v->len_cr3 == cr3 && v->len_code == e->code) {
+			e->insn_len = v->len;
+			return true;
+		}
+		v->len = 0;
+		v->len_rip = rip;
+		v->len_cr3 = cr3;
+		v->len_code = (uint8_t)e->code;
+	}
 	n = fetch_insn(v, code);
 	len = decode_sys_len(code, n, reg(v, VM_REG_EFER) & (1u << 10), &gpr);
 	if (len <= 0 || (need_gpr && gpr >= VM_REG_COUNT))
@@ -398,6 +410,8 @@ static bool complete_exit(struct vcpu *v, struct vm_exit *e)
 	e->insn_len = (uint8_t)len;
 	if (need_gpr)
 		e->u.cr.gpr = gpr;
+	else
+		v->len = (uint8_t)len;
 	return true;
 }
 

@@ -19,6 +19,8 @@ int gwalk64(const struct guest_mem *gm, uint64_t cr3, uint64_t la, uint64_t *gpa
 		memcpy(&v, e, 8);
 		if (!(v & 1))
 			return -EFAULT;
+		if (level == 3 && (v & 0x80))
+			return -EFAULT;		/* PS is reserved in a PML4E (SDM 4.5.4) */
 		if (level == 0 || ((v & 0x80) && level <= 2)) {
 			uint64_t mask = (1ull << (12 + 9 * level)) - 1;
 

@@ -173,6 +173,14 @@ int cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 		 * segment first; we do not emulate that transition. */
 		if ((efer & EFER_LMA) && !(val & (1ull << 31)))
 			return -EPERM;
+		/* Turning paging on with EFER.LME set enters long mode, which
+		 * needs CR4.PAE (SDM Vol 3A 9.8.5: #GP otherwise). */
+		if ((val & (1ull << 31)) && (efer & EFER_LME)) {
+			uint64_t cr4;
+
+			if (vmm->get_reg(v, VM_REG_CR4, &cr4) || !(cr4 & (1u << 5)))
+				return -EPERM;
+		}
 		return vmm->set_reg(v, VM_REG_CR0, val) ? -EPERM : 0;
 	}
 	if (cr == 4) {

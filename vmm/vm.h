@@ -43,6 +43,12 @@ struct vcpu {
 	uint64_t timer_tsc;		/* [c] test device timer deadline, 0: off */
 	uint8_t timer_vector;		/* [c] */
 	struct vm_stats stats;		/* [c] */
+	/* [c] The last instruction length decoded for an exit (back ends
+	 * without NRIP save): a loop exits at the same RIP over and over.
+	 * A guest that rewrites its code under a cached RIP only confuses
+	 * its own RIP. */
+	uint64_t len_rip, len_cr3;
+	uint8_t len_code, len;
 };
 
 #define VM_CONSOLE_RING 4096
