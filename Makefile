@@ -127,6 +127,7 @@ include mk/run.mk
 include mk/guests.mk
 include mk/tests.mk
 include mk/fuzz.mk
+include mk/bench.mk
 
 deps:
 	@tools/deps.sh

@@ -47,3 +47,12 @@ $(BUILD)/test/%.iso: $(BUILD)/test/%.dtb $(BUILD)/bastion.elf $(GUEST_ELFS) mk/g
 	@mv $@.tmp $@
 
 .PHONY: guests
+
+# The VM test config under QEMU (AMD-V): make run-vmtest [CMDLINE=...]
+run-vmtest: $(BUILD)/bastion.elf $(BUILD)/test/vmtest.dtb $(GUEST_ELFS) | deps
+	$(RUN_QEMU) $(RUN_QEMU_ARGS) --kernel $(BUILD)/bastion.elf \
+		--module $(BUILD)/test/vmtest.dtb bootcfg \
+		$(foreach g,$(GUEST_NAMES),--module $(BUILD)/guests/$(g).elf guest-$(g)) \
+		--append $(call media_shq,$(CMDLINE))
+
+.PHONY: run-vmtest

@@ -1,0 +1,71 @@
+/* The switch's private layout (net/switch.c only; tests may look).
+ *
+ * [c] configuration calls only   [d] the data path (sw_input, sw_tick)
+ * [r] published by configuration with a release store, loaded once per
+ *     frame by the data path with an acquire load (RCU-shaped)
+ * [I] immutable while the object lives
+ * The caller serialises configuration with the data path (switch.h); the
+ * tags say which side writes what, for when it no longer does. */
+#ifndef NET_SWITCH_PRIV_H
+#define NET_SWITCH_PRIV_H
+
+#include "net/switch.h"
+
+struct sw_net {
+	uint32_t id;                    /* [c] 0: free slot */
+	char     name[SW_NAME_MAX];     /* [I] */
+	uint16_t vlan;                  /* [c] */
+	bool     uplink;                /* [c] */
+};
+
+struct sw_policy {
+	uint32_t id;                    /* [c] 0: free slot */
+	char     name[SW_NAME_MAX];     /* [I] */
+	struct fw_rule *rules;          /* [c] the source, kept for recompiles */
+	size_t   nrules;                /* [c] */
+	struct fw_policy *compiled;     /* [r] */
+};
+
+struct sw_port {
+	uint32_t id;                    /* [c] 0: free slot */
+	struct sw_port_cfg cfg;         /* [c] */
+	uint16_t net;                   /* [c] slot of cfg.net (VM, MGMT) */
+	uint8_t  ll6[16];               /* [c] VM: fe80::EUI-64 of its MAC */
+	struct sw_policy *pin, *pout;   /* [c] NULL: deny all */
+	struct sw_port_stats st;        /* [d] */
+};
+
+/* MAC table entry: key = network slot << 48 | MAC. */
+struct sw_mac {
+	uint64_t key;
+	uint32_t port;                  /* port id */
+	uint32_t next;                  /* chain / free list */
+	uint64_t expires;               /* 0: static (a VM's bound MAC) */
+};
+
+struct sw_retired {
+	struct fw_policy  *p;
+	struct sw_retired *next;
+};
+
+struct sw {
+	struct sw_config cfg;           /* [I] */
+	uint32_t serial;                /* [c] id generator */
+	struct sw_net    nets[SW_MAX_NETS];
+	struct sw_port   ports[SW_MAX_PORTS];
+	struct sw_policy pols[SW_MAX_POLICIES];
+	int16_t  vlan_net[4096];        /* [c] uplink VLAN -> network slot, -1 none */
+	int      uplink;                /* [c] uplink port slot, -1 none */
+	uint32_t gen;                   /* [c] policy generation, bumped on change */
+	struct ct_table      *ct;       /* [d] */
+	struct ct_frag_table *frag;     /* [d] */
+	struct sw_mac *mac;             /* [d] (static entries: [c]) */
+	uint32_t *mac_bucket;
+	uint32_t  mac_mask, mac_free, mac_cursor;
+	uint64_t  log_tokens, log_last; /* [d] token bucket, milli-lines */
+	struct sw_retired *retired;     /* [c] */
+	struct fw_cidr *scratch;        /* [c] label resolution */
+	struct sw_stats st;             /* [d] */
+};
+
+#endif
