@@ -14,12 +14,8 @@ const struct vmm_ops *vmm;
 
 int vmm_init(void)
 {
-	const struct vmm_ops *ops = NULL;
+	const struct vmm_ops *ops = arch_vmm_select();
 
-	if (cpu_feat.vmx)
-		ops = &vmx_ops;
-	else if (cpu_feat.svm)
-		ops = &svm_ops;
 	if (!ops) {
 		pr_warn("vmm: neither VT-x nor AMD-V on this CPU; VMs cannot run");
 		return -ENODEV;

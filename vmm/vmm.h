@@ -127,6 +127,9 @@ struct vmm_ops {
 
 extern const struct vmm_ops vmx_ops, svm_ops;
 
+/* arch/x86_64/: the back end this CPU supports, or NULL. */
+const struct vmm_ops *arch_vmm_select(void);
+
 /* The back end this machine uses; NULL when it has neither (the reason is
  * printed once at boot). */
 extern const struct vmm_ops *vmm;

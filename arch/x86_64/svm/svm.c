@@ -30,7 +30,7 @@
 #define EFER_SVME	(1ull << 12)
 
 static struct {
-	bool nrips, decode_assists, flush_by_asid;
+	bool nrips, decode_assists, flush_by_asid, clean_bits, ibpb;
 	uint32_t nasids;
 } caps;
 
@@ -53,8 +53,19 @@ static const char *probe(void)
 	caps.nrips = d & (1u << 3);
 	caps.decode_assists = d & (1u << 7);
 	caps.flush_by_asid = d & (1u << 6);
+	caps.clean_bits = d & (1u << 5);	/* unused: a zero clean field is always right */
 	if (caps.nasids < 2)
 		return "no ASIDs for guests";
+	/* IBPB: AMD announces it in 0x80000008 EBX bit 12, Intel-style
+	 * CPUID 7 EDX bit 26 also counts. */
+	if (cpu_feat.max_ext_leaf >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		caps.ibpb = b & (1u << 12);
+	}
+	if (!caps.ibpb && cpu_feat.max_leaf >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		caps.ibpb = d & (1u << 26);
+	}
 	return NULL;
 }
 
@@ -72,12 +83,13 @@ static int svm_hw_init(void)
 			pr_warn("svm: cannot run VMs: %s", why);
 			return -ENODEV;
 		}
-		pr_info("svm: AMD-V with nested paging, %u ASIDs%s%s%s", caps.nasids,
+		pr_info("svm: AMD-V with nested paging, %u ASIDs%s%s%s%s", caps.nasids,
 			caps.nrips ? ", NRIP save" : ", no NRIP save (we decode)",
-			caps.decode_assists ? ", decode assists" : "",
+			caps.decode_assists ? ", decode assists" : ", no decode assists",
+			caps.clean_bits ? ", VMCB clean bits" : ", no VMCB clean bits",
 			caps.flush_by_asid ? ", flush by ASID" : "");
 		pr_info("svm: side channels: IBPB between VMs %s",
-			cpu_feat.max_leaf >= 7 ? "when the CPU offers it" : "unavailable");
+			caps.ibpb ? "on" : "unavailable on this CPU");
 	}
 	if (why)
 		return -ENODEV;
@@ -367,13 +379,8 @@ static void load_vcpu(struct vcpu *v, struct svm_vcpu *x)
 	if (pc->vmm_loaded != v) {
 		struct vcpu *prev = pc->vmm_loaded;
 
-		if (prev && prev->vm != v->vm && cpu_feat.max_leaf >= 7) {
-			uint32_t a, bb, c, d;
-
-			cpuid(7, 0, &a, &bb, &c, &d);
-			if (d & (1u << 26))
-				wrmsr(0x49, 1);		/* IBPB between VMs */
-		}
+		if (prev && prev->vm != v->vm && caps.ibpb)
+			wrmsr(0x49, 1);		/* IBPB: VMs do not share predictions */
 		pc->vmm_loaded = v;
 	}
 	if (pc->fpu_owner != v) {
