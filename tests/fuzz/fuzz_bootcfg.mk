@@ -3,7 +3,8 @@
 
 FUZZ_BOOTCFG_GEN := $(BUILD)/fuzz/gen
 
-SRCS_fuzz_bootcfg   := kernel/bootcfg.c kernel/fmt.c $(HOST_LIBFDT_SRCS) \
+SRCS_fuzz_bootcfg   := kernel/bootcfg.c kernel/bootcfg_check.c kernel/bootcfg_print.c \
+	kernel/fmt.c $(HOST_LIBFDT_SRCS) \
 	$(FUZZ_BOOTCFG_GEN)/bootcfg_seed.c
 CFLAGS_fuzz_bootcfg := $(HOST_LIBFDT_INC)
 

@@ -1,4 +1,5 @@
-# Boot config parser (kernel/bootcfg.c) against the real libfdt.
+# Boot config parser (kernel/bootcfg.c, bootcfg_check.c, bootcfg_print.c)
+# against the real libfdt.
 # Fixtures: tests/unit/data/bootcfg/*.dts and bad/*.dts, plus the default
 # config the kernel boots, compiled by dtc into $(BOOTCFG_DATA).
 
@@ -9,7 +10,8 @@ BOOTCFG_DTBS := \
 		$(wildcard $(BOOTCFG_FIX)/*.dts $(BOOTCFG_FIX)/bad/*.dts)) \
 	$(BOOTCFG_DATA)/boot-default.dtb $(BOOTCFG_DATA)/ca.pem
 
-SRCS_test_bootcfg   := kernel/bootcfg.c kernel/fmt.c $(HOST_LIBFDT_SRCS)
+SRCS_test_bootcfg   := kernel/bootcfg.c kernel/bootcfg_check.c kernel/bootcfg_print.c \
+	kernel/fmt.c $(HOST_LIBFDT_SRCS)
 CFLAGS_test_bootcfg := $(HOST_LIBFDT_INC) \
 	-DBOOTCFG_DATA_DIR=\"$(abspath $(BOOTCFG_DATA))\"
 DEPS_test_bootcfg   := $(BOOTCFG_DTBS)
