@@ -12,6 +12,7 @@
 #include "drivers/acpi.h"
 #include "drivers/uart16550.h"
 #include "kernel/bootcfg.h"
+#include "kernel/console.h"
 #include "kernel/drbg.h"
 #include "kernel/entropy.h"
 #include "kernel/fmt.h"
@@ -221,6 +222,11 @@ static void monitor_task(void *arg)
 	kheap_trim();
 	free_before_vms = page_free_count();
 	start_config_vms();
+	if (console_start())
+		pr_err("console: cannot start the serial console");
+	else
+		pr_info("console: JSON-RPC on the serial line (kernel/RPC.md), "
+			"e.g. {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.list\"}");
 	if (bootinfo_cmdline_opt(bootinfo.cmdline, "test.timeout", buf, sizeof(buf)))
 		for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
 			timeout = timeout * 10 + (uint64_t)(*p - '0');

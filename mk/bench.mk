@@ -9,8 +9,8 @@ BENCH_CFLAGS   := -std=gnu11 -O2 -g -I. -Wall -Wextra -Werror -Wno-unused-parame
 BENCH_KCFLAGS  := $(BENCH_CFLAGS) -ffreestanding -mgeneral-regs-only -mno-red-zone \
 	-fno-strict-aliasing -fno-omit-frame-pointer -nostdinc \
 	-isystem $(shell $(HOSTCC) -print-file-name=include) -isystem kernel/libc/include
-BENCH_NET_SRCS := net/switch.c net/conntrack.c net/fw.c net/pkt.c kernel/fmt.c \
-	kernel/libc/string.c
+BENCH_NET_SRCS := net/switch.c net/switch_path.c net/conntrack.c net/fw.c net/fw_text.c \
+	net/pkt.c kernel/fmt.c kernel/libc/string.c
 BENCH_SWITCH_SRCS := tests/bench/switch_bench.c tests/unit/support/net_stubs.c \
 	tests/unit/support/net_frames.c
 BENCH_NET_OBJS := $(patsubst %.c,$(BUILD)/bench/%.o,$(BENCH_NET_SRCS))

@@ -1,4 +1,5 @@
-/* The switch's private layout (net/switch.c only; tests may look).
+/* The switch's private layout (net/switch.c and net/switch_path.c only;
+ * tests may look).
  *
  * [c] configuration calls only   [d] the data path (sw_input, sw_tick)
  * [r] published by configuration with a release store, loaded once per
@@ -67,5 +68,59 @@ struct sw {
 	struct fw_cidr *scratch;        /* [c] label resolution */
 	struct sw_stats st;             /* [d] */
 };
+
+/* ------------------------------------------------------------ shared
+ * Helpers that both switch.c (configuration) and switch_path.c (the data
+ * path) use. The lookups the data path makes for every frame are static
+ * inline here, so that they stay inlined there. */
+
+#define MAC_NONE 0xffffffffu
+
+static inline struct sw_port *port_get(const struct sw *sw, uint32_t id)
+{
+	const struct sw_port *pt = &sw->ports[(id & 0xff) % SW_MAX_PORTS];
+
+	return id && pt->id == id ? (struct sw_port *)pt : NULL;
+}
+
+static inline uint64_t mac_key(uint16_t net, const uint8_t *mac)
+{
+	return (uint64_t)net << 48 | pkt_ld32(mac) | (uint64_t)pkt_ld16(mac + 4) << 32;
+}
+
+/* Multiply-shift hashing (Dietzfelbinger et al.) under the secret seed:
+ * universal, so a sender who cannot see the seed cannot aim MACs at one
+ * chain; cheaper than SipHash, which the connection table keeps. */
+static inline uint32_t mac_bucket(const struct sw *sw, uint64_t key)
+{
+	uint64_t a = pkt_ld64(sw->cfg.seed) | 1, b = pkt_ld64(sw->cfg.seed + 8);
+
+	return (uint32_t)(((key ^ b) * a) >> 32) & sw->mac_mask;
+}
+
+static inline struct sw_mac *mac_find(struct sw *sw, uint64_t key)
+{
+	for (uint32_t j = sw->mac_bucket[mac_bucket(sw, key)]; j != MAC_NONE; j = sw->mac[j].next)
+		if (sw->mac[j].key == key)
+			return &sw->mac[j];
+	return NULL;
+}
+
+/* Defined in switch.c. */
+struct sw_mac *mac_add(struct sw *sw, uint64_t key, uint32_t port, uint64_t expires);
+
+static inline bool owns(const struct sw_port *pt, uint8_t family, const uint8_t *a)
+{
+	if (family == 4) {
+		for (uint32_t i = 0; i < pt->cfg.nip4; i++)
+			if (pkt_addr_eq(4, pt->cfg.ip4[i], a))
+				return true;
+		return false;
+	}
+	for (uint32_t i = 0; i < pt->cfg.nip6; i++)
+		if (pkt_addr_eq(6, pt->cfg.ip6[i], a))
+			return true;
+	return pt->cfg.kind == SW_PORT_VM && pkt_addr_eq(6, pt->ll6, a);
+}
 
 #endif

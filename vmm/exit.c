@@ -184,8 +184,12 @@ static enum exit_action exit_mmio(struct vcpu *v, struct vm_exit *e)
 		vm_stop_reason(v->vm, "MMIO from 32-bit paged mode is not emulated");
 		return STOP;
 	}
+	if (reg(v, VM_REG_CS_MODE) == 16) {
+		vm_stop_reason(v->vm, "MMIO from 16-bit code is not emulated");
+		return STOP;
+	}
 	n = fetch_insn(v, code);
-	rc = decode_insn(code, n, reg(v, VM_REG_EFER) & (1u << 10), &in);
+	rc = decode_insn(code, n, reg(v, VM_REG_CS_MODE) == 64, &in);
 	if (rc || (e->insn_len && e->insn_len != in.len) ||
 	    !iobus_find(&v->vm->mmio, gpa, in.mem_size)) {
 		vm_stop_reason(v->vm, "MMIO at %#llx by an instruction we do not emulate "
@@ -403,8 +407,10 @@ static bool complete_exit(struct vcpu *v, struct vm_exit *e)
 		v->len_cr3 = cr3;
 		v->len_code = (uint8_t)e->code;
 	}
+	if (reg(v, VM_REG_CS_MODE) == 16)
+		return false;		/* 16-bit code: not decoded, the VM stops */
 	n = fetch_insn(v, code);
-	len = decode_sys_len(code, n, reg(v, VM_REG_EFER) & (1u << 10), &gpr);
+	len = decode_sys_len(code, n, reg(v, VM_REG_CS_MODE) == 64, &gpr);
 	if (len <= 0 || (need_gpr && gpr >= VM_REG_COUNT))
 		return false;
 	e->insn_len = (uint8_t)len;

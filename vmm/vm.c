@@ -14,12 +14,13 @@
 #include "kernel/percpu.h"
 #include "kernel/pmm.h"
 #include "kernel/sched.h"
+#include "kernel/time.h"
 #include "vmm/dev/testdev.h"
 #include "vmm/loader.h"
 #include "vmm/vm.h"
 #include "vmm/vmm_priv.h"
 
-#define MAX_VMS 32
+#define MAX_VMS VM_SLOTS
 
 static struct vm *vms[MAX_VMS];
 static struct spinlock vms_lock = SPINLOCK_INIT;
@@ -347,4 +348,38 @@ void vm_destroy_all(void)
 		if (vm && vm->state == VM_STOPPED)
 			vm_destroy(vm);
 	}
+}
+
+int vm_get_info(uint32_t slot, struct vm_info *out)
+{
+	static const char *const states[] = { "created", "running", "stopping", "stopped" };
+	uint64_t mhz = tsc_hz() / 1000000 ? tsc_hz() / 1000000 : 1, f;
+	struct vm *vm;
+
+	if (slot >= MAX_VMS)
+		return -ENOENT;
+	f = spin_lock_irqsave(&vms_lock);
+	vm = vms[slot];
+	if (!vm || !vm->arch) {		/* absent, or still being created */
+		spin_unlock_irqrestore(&vms_lock, f);
+		return -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, vm->name, sizeof(out->name));
+	out->state = states[vm->state];
+	memcpy(out->reason, vm->stop_reason, sizeof(out->reason));
+	out->exit_status = vm->exit_status;
+	out->memory_mib = (uint32_t)(vm->ram_bytes >> 20);
+	out->vcpus = vm->nvcpus;
+	/* Counters are the vCPUs' own; a racing read is only a little stale. */
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		for (int c = 0; c < VM_EXIT_COUNT; c++) {
+			out->exits[c] += vm->vcpus[i]->stats.count[c];
+			out->exit_us[c] += vm->vcpus[i]->stats.tsc[c] / mhz;
+		}
+	}
+	spin_unlock_irqrestore(&vms_lock, f);
+	return 0;
 }

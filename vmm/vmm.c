@@ -110,6 +110,11 @@ static const char *const exit_names[VM_EXIT_COUNT] = {
 	[VM_EXIT_ENTRY_FAIL] = "entry-fail", [VM_EXIT_UNKNOWN] = "unknown",
 };
 
+const char *vm_exit_name(enum vm_exit_code c)
+{
+	return (unsigned)c < VM_EXIT_COUNT && exit_names[c] ? exit_names[c] : "?";
+}
+
 void vmm_print_stats(struct vm *vm)
 {
 	uint64_t mhz = tsc_hz() / 1000000 ? tsc_hz() / 1000000 : 1;

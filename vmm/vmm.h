@@ -54,6 +54,7 @@ enum vm_reg {
 	VM_REG_SYSENTER_CS, VM_REG_SYSENTER_ESP, VM_REG_SYSENTER_EIP,
 	VM_REG_PAT, VM_REG_XCR0,
 	VM_REG_INTR_SHADOW,	/* STI / MOV SS blocking, cleared past an insn */
+	VM_REG_CS_MODE,		/* read-only: 64, 32 or 16 (the code segment's L/D bits) */
 	VM_REG_COUNT
 };
 
@@ -160,6 +161,24 @@ unsigned vm_count_running(void);
 void vm_stop_all(void);
 /* Destroys every stopped VM. */
 void vm_destroy_all(void);
+
+/* A snapshot of one VM, for the console and the RPC methods. */
+struct vm_info {
+	char name[VM_NAME_MAX];
+	const char *state;		/* "created", "running", "stopping", "stopped" */
+	char reason[96];		/* why it stopped, "" while running */
+	int exit_status;		/* from the test device, -1: none */
+	uint32_t memory_mib, vcpus;
+	uint64_t exits[VM_EXIT_COUNT];	/* by reason, all vCPUs */
+	uint64_t exit_us[VM_EXIT_COUNT];	/* time spent handling them */
+};
+
+#define VM_SLOTS 32
+
+/* Fills *out for the VM in slot (0..VM_SLOTS-1); -ENOENT if empty. */
+int vm_get_info(uint32_t slot, struct vm_info *out);
+/* "cpuid", "io", ...: a stable name for each exit code. */
+const char *vm_exit_name(enum vm_exit_code c);
 
 /* Chooses and initialises a back end on the boot CPU. Returns 0,
  * -ENODEV (no usable VT-x/EPT nor AMD-V/NPT; reason printed). */

@@ -457,6 +457,10 @@ static int svm_get_reg(struct vcpu *v, enum vm_reg r, uint64_t *val)
 	case VM_REG_PAT: *val = b->s.g_pat; break;
 	case VM_REG_XCR0: *val = x->fpu.xcr0; break;
 	case VM_REG_INTR_SHADOW: *val = b->c.int_state & 1; break;
+	case VM_REG_CS_MODE:		/* attrib bit 9 L, bit 10 D/B */
+		*val = ((b->s.cs.attrib & (1u << 9)) && (b->s.efer & EFER_LMA)) ? 64 :
+		       (b->s.cs.attrib & (1u << 10)) ? 32 : 16;
+		break;
 	default: return -EINVAL;
 	}
 	return 0;

@@ -860,6 +860,13 @@ static int vmx_get_reg(struct vcpu *v, enum vm_reg r, uint64_t *val)
 	case VM_REG_INTR_SHADOW:
 		*val = vmread(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPT_STI | INTERRUPT_MOV_SS);
 		return 0;
+	case VM_REG_CS_MODE: {
+		uint64_t ar = vmread(VMCS_GUEST_CS_AR);	/* bit 13 L, bit 14 D/B */
+
+		*val = ((ar & (1u << 13)) && (vmread(VMCS_GUEST_EFER) & EFER_LMA)) ? 64 :
+		       (ar & (1u << 14)) ? 32 : 16;
+		return 0;
+	}
 	default:
 		break;
 	}
