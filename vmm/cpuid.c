@@ -76,9 +76,25 @@ void cpuid_policy(const struct cpuid_ctx *c, uint32_t leaf, uint32_t sub,
 		break;
 	case 0xd:
 		if (sub == 0) {
+			/* Area sizes from the guest's own XCR0 (EBX) and from
+			 * what it may enable (ECX), never the host's: 512 bytes
+			 * legacy + 64 header, then each component's offset and
+			 * size (SDM Vol 1 13.4, 13.5). */
+			uint64_t xcr0 = (c->guest_xcr0 | 1) & XCR0_ALLOWED;
+
 			out[0] = h[0] & XCR0_ALLOWED;
-			out[1] = h[1];		/* size for the guest's live XCR0 */
-			out[2] = h[2];
+			out[1] = out[2] = 576;
+			for (uint32_t i = 2; i < 32; i++) {
+				uint32_t comp[4];
+
+				if (!(out[0] & BIT(i)))
+					continue;
+				c->hw(0xd, i, comp);
+				if (comp[0] + comp[1] > out[2])
+					out[2] = comp[0] + comp[1];
+				if ((xcr0 & BIT(i)) && comp[0] + comp[1] > out[1])
+					out[1] = comp[0] + comp[1];
+			}
 		} else if (sub == 1) {
 			out[0] = h[0] & (BIT(0) | BIT(1) | BIT(2));	/* XSAVEOPT, XSAVEC, XGETBV1 */
 		} else if (sub < 32 && (XCR0_ALLOWED & BIT(sub))) {

@@ -10,6 +10,7 @@ struct cpuid_ctx {
 	uint32_t vcpu_id;
 	uint32_t nvcpus;
 	uint64_t guest_cr4;		/* for OSXSAVE */
+	uint64_t guest_xcr0;		/* for the XSAVE area size; 0: x87 only */
 	/* The host's raw CPUID. */
 	void (*hw)(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 };

@@ -65,6 +65,8 @@ static enum exit_action exit_cpuid(struct vcpu *v, struct vm_exit *e)
 	(void)e;
 	if (leaf == 1)		/* only leaf 1 looks at CR4 (OSXSAVE) */
 		c.guest_cr4 = reg(v, VM_REG_CR4);
+	if (leaf == 0xd)
+		c.guest_xcr0 = reg(v, VM_REG_XCR0);
 	cpuid_policy(&c, leaf, (uint32_t)v->gpr[VM_REG_RCX], out);
 	/* 32-bit results: the upper halves are zeroed, as by the CPU. */
 	v->gpr[VM_REG_RAX] = out[0];

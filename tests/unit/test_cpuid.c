@@ -333,6 +333,19 @@ static void test_xsave_leaf(void **state)
 	assert_memory_equal(r, (uint32_t[4]){ 0 }, 16);
 	q(&c, 0xd, 9, r);
 	assert_memory_equal(r, (uint32_t[4]){ 0 }, 16);
+
+	/* Area sizes follow the guest's XCR0 (EBX) and what it may enable
+	 * (ECX), not the host's 0xa88 (which covers AVX-512 and PKRU). */
+	c.guest_xcr0 = 0x1;
+	q(&c, 0xd, 0, r);
+	assert_int_equal(r[EBX], 576);
+	assert_int_equal(r[ECX], 0x240 + 0x100);
+	c.guest_xcr0 = 0x7;
+	q(&c, 0xd, 0, r);
+	assert_int_equal(r[EBX], 0x240 + 0x100);
+	c.guest_xcr0 = 0xff;			/* bits we never allow count for nothing */
+	q(&c, 0xd, 0, r);
+	assert_int_equal(r[EBX], 0x240 + 0x100);
 }
 
 static void test_brand_string_replaced(void **state)
