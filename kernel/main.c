@@ -204,29 +204,31 @@ static void start_config_vms(void)
 	}
 }
 
-/* The host's own service task on CPU 0: starts the configured VMs, then
- * runs the heartbeat that proves no
- * guest starves the host, and, for tests, the end of the run: with
- * test.exit the host stops once every VM has stopped, or when test.timeout
- * seconds have passed (still-running VMs are stopped first). */
+/* The host's own service task on CPU 0: starts the serial console and the
+ * configured VMs, then runs the heartbeat that proves no guest starves the
+ * host, and, for tests, the end of the run: with test.exit the host stops
+ * once every VM has stopped; with test.timeout=N, the VMs still running
+ * after N seconds in which none stopped are stopped first (a slow machine
+ * only waits longer, it never cuts a guest short). */
 static uint64_t free_before_vms;
 
 static void monitor_task(void *arg)
 {
 	char buf[16];
-	uint64_t timeout = 0, start = time_ms(), beat = 0;
+	uint64_t timeout = 0, start = time_ms(), beat = 0, last_change = start;
+	unsigned last_running = ~0u;
 	bool test_exit = bootinfo_cmdline_opt(bootinfo.cmdline, "test.exit", NULL, 0);
 	bool heartbeat = bootinfo_cmdline_opt(bootinfo.cmdline, "test.heartbeat", NULL, 0);
 
 	(void)arg;
-	kheap_trim();
-	free_before_vms = page_free_count();
-	start_config_vms();
 	if (console_start())
 		pr_err("console: cannot start the serial console");
 	else
 		pr_info("console: JSON-RPC on the serial line (kernel/RPC.md), "
 			"e.g. {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.list\"}");
+	kheap_trim();
+	free_before_vms = page_free_count();
+	start_config_vms();
 	if (bootinfo_cmdline_opt(bootinfo.cmdline, "test.timeout", buf, sizeof(buf)))
 		for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
 			timeout = timeout * 10 + (uint64_t)(*p - '0');
@@ -238,8 +240,15 @@ static void monitor_task(void *arg)
 			pr_info("monitor: heartbeat %llu", (unsigned long long)beat);
 		}
 		if (test_exit) {
-			if (timeout && now >= timeout * 1000 && vm_count_running()) {
+			unsigned running = vm_count_running();
+
+			if (running != last_running) {
+				last_running = running;
+				last_change = time_ms();
+			}
+			if (timeout && time_ms() - last_change >= timeout * 1000 && running) {
 				pr_info("monitor: test timeout, stopping the VMs still running");
+				sched_dump();
 				vm_stop_all();
 			}
 			if (!vm_count_running()) {

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/trap.h"
 #include "kernel/heap.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
@@ -21,6 +22,7 @@ struct task {
 	enum task_state state;		/* [q] */
 	uint64_t deadline;		/* [q] wake-up TSC when blocked, 0: none */
 	volatile uint32_t woken;	/* [a] a wake arrived while running */
+	uint64_t runs;			/* [q] times switched to (diagnostics) */
 	task_fn fn;			/* [I] */
 	void *arg;			/* [I] */
 	struct task *next;		/* [q] ring of this CPU's tasks */
@@ -28,6 +30,7 @@ struct task {
 
 struct runq {
 	struct spinlock lock;
+	uint64_t timer_when;	/* TSC the LAPIC timer is armed for */
 	struct task *current;
 	struct task *idle;
 	struct task *reap;	/* exited, off the ring, stack still in use */
@@ -122,9 +125,28 @@ static void program_timer(struct runq *q)
 
 	if (d && (int64_t)(d - when) < 0)
 		when = d;
-	if ((int64_t)(when - now) <= 0)
-		when = now + 1;
+	/* Never closer than 50 us: a sleeper already due is picked at this
+	 * reschedule anyway, and back-to-back timer interrupts only churn. */
+	if ((int64_t)(when - now) < (int64_t)(hz / 20000))
+		when = now + hz / 20000;
+	q->timer_when = when;
 	lapic_timer_oneshot((when - now) * 1000000000ull / (hz ? hz : 1) + 1);
+}
+
+void sched_arm_deadline(uint64_t tsc)
+{
+	struct runq *q = &rq[this_cpu()->cpu];
+	uint64_t f = irq_save(), now = rdtsc(), hz = tsc_hz();
+
+	/* Re-arm when the deadline comes before the armed expiry, or when
+	 * that expiry has passed already (the timer is idle then). */
+	if ((int64_t)(tsc - q->timer_when) < 0 || (int64_t)(now - q->timer_when) >= 0) {
+		if ((int64_t)(tsc - now) < (int64_t)(hz / 20000))
+			tsc = now + hz / 20000;
+		q->timer_when = tsc;
+		lapic_timer_oneshot((tsc - now) * 1000000000ull / (hz ? hz : 1) + 1);
+	}
+	irq_restore(f);
 }
 
 /* Picks the next runnable task after cur, waking those whose deadline
@@ -161,6 +183,7 @@ static void reschedule(struct runq *q, struct task *cur)
 		return;
 	}
 	q->current = next;
+	next->runs++;
 	sched_switch(&cur->rsp, next->rsp);
 	/* Back in cur, with the lock taken by whoever switched to us. */
 	reap(q);
@@ -237,6 +260,7 @@ void sched_tick(void)
 {
 	this_cpu()->need_resched = 1;
 	/* Until someone reschedules, keep ticking at the slice rate. */
+	rq[this_cpu()->cpu].timer_when = rdtsc() + tsc_hz() / SCHED_HZ;
 	lapic_timer_oneshot(1000000000ull / SCHED_HZ);
 }
 
@@ -288,5 +312,36 @@ void sched_start(void)
 		 * earliest sleeper) or a wake-up interrupt. */
 		if (!pc->need_resched)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+void sched_dump(void)
+{
+	static const char *const st[] = { "runnable", "blocked", "dead" };
+
+	for (uint32_t c = 0; c < ncpus; c++) {
+		struct runq *q = &rq[c];
+		uint64_t f = spin_lock_irqsave(&q->lock);
+		struct task *t = q->idle;
+
+		if (!t) {
+			spin_unlock_irqrestore(&q->lock, f);
+			continue;
+		}
+		do {
+			pr_info("sched: cpu %u %s %s, stack %llx rsp %llx, %llu runs%s%s", c, t->name, st[t->state],
+				(unsigned long long)t->stack_top, (unsigned long long)t->rsp,
+				(unsigned long long)t->runs,
+				t == q->current ? " (current)" : "",
+				t->deadline && t->state == TASK_BLOCKED ? " (deadline)" : "");
+			if (t != q->current && t != q->idle && t->rsp) {
+				/* sched_switch's frame: r15 r14 r13 r12 rbx rbp, ret */
+				const uint64_t *fr = (const uint64_t *)(uintptr_t)t->rsp;
+
+				backtrace_print(fr[6], fr[5], 8);
+			}
+			t = t->next;
+		} while (t != q->idle);
+		spin_unlock_irqrestore(&q->lock, f);
 	}
 }

@@ -45,6 +45,13 @@ void sched_init_cpu(void);
  * Never returns. */
 __attribute__((noreturn)) void sched_start(void);
 
+/* Makes this CPU's timer fire by TSC value tsc at the latest (the running
+ * task wants to look at something then, e.g. a guest's timer). */
+void sched_arm_deadline(uint64_t tsc);
+
+/* Prints every CPU's tasks and their states (diagnostics). */
+void sched_dump(void);
+
 /* Called from the timer interrupt. */
 void sched_tick(void);
 

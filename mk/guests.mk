@@ -29,7 +29,7 @@ $(BUILD)/test/%.dtb: tests/guests/%.dts | deps
 
 # An ISO carrying the kernel, a test boot config and every guest as a
 # module named guest-NAME; the kernel command line is VMTEST_CMDLINE.
-VMTEST_CMDLINE ?= test.exit test.timeout=10 test.heartbeat
+VMTEST_CMDLINE ?= test.exit test.timeout=8 test.heartbeat
 $(BUILD)/test/%.iso: $(BUILD)/test/%.dtb $(BUILD)/bastion.elf $(GUEST_ELFS) mk/guests.mk | deps
 	@rm -rf $@.root && mkdir -p $@.root/boot/grub
 	cp $(BUILD)/bastion.elf $@.root/boot/

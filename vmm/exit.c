@@ -59,7 +59,7 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 
 static enum exit_action exit_cpuid(struct vcpu *v, struct vm_exit *e)
 {
-	struct cpuid_ctx c = { v->id, v->vm->nvcpus, 0, host_cpuid };
+	struct cpuid_ctx c = { .vcpu_id = v->id, .nvcpus = v->vm->nvcpus, .hw = host_cpuid };
 	uint32_t leaf = (uint32_t)v->gpr[VM_REG_RAX], out[4];
 
 	(void)e;
@@ -263,9 +263,22 @@ static enum exit_action exit_wrmsr(struct vcpu *v, struct vm_exit *e)
 
 static enum exit_action exit_cr(struct vcpu *v, struct vm_exit *e)
 {
+	if (e->u.cr.cr == 8) {
+		/* The task-priority register: virtual, never the host's
+		 * (no interrupt controller model yet, so it only holds its
+		 * value). */
+		if (!e->u.cr.write) {
+			put_gpr(v, e->u.cr.gpr, 8, false, v->tpr);
+			return ADVANCE;
+		}
+		if (get_gpr(v, e->u.cr.gpr, 8, false) > 15)
+			return gp(v);
+		v->tpr = (uint8_t)get_gpr(v, e->u.cr.gpr, 8, false);
+		return ADVANCE;
+	}
 	if (!e->u.cr.write) {
-		/* Reads of CR0/CR4 come from the shadows; only CR3/CR8 reads
-		 * could exit, and we enable neither. */
+		/* Reads of CR0/CR4 come from the shadows; CR3 reads do not
+		 * exit with EPT/NPT. */
 		vm_stop_reason(v->vm, "unexpected read of CR%u", e->u.cr.cr);
 		return STOP;
 	}
@@ -496,6 +509,9 @@ void vcpu_task(void *arg)
 			v->halted = false;
 		}
 		deliver_irq(v);
+		if (v->timer_tsc)		/* be back out when the guest's timer is due */
+			sched_arm_deadline(v->timer_tsc);
+		v->entries++;
 		if (vmm->vcpu_run(v, &e)) {
 			vm_stop_reason(vm, "the VMM back end failed");
 			break;

@@ -153,7 +153,10 @@ int xcr_write(struct vcpu *v, uint32_t index, uint64_t val)
 		return -EPERM;
 	/* x87 always; AVX needs SSE; nothing we do not switch (SDM Vol 1
 	 * 13.3). */
-	if (!(val & 1) || (val & ~0x7ull) || ((val & 4) && !(val & 2)))
+	/* ...and nothing the host CPU lacks: XSETBV of an unsupported bit
+	 * would #GP in the host when the state is switched. */
+	if (!(val & 1) || (val & ~0x7ull) || ((val & 4) && !(val & 2)) ||
+	    (val & ~vmm_xcr0_host))
 		return -EPERM;
 	return vmm->set_reg(v, VM_REG_XCR0, val) ? -EPERM : 0;
 }

@@ -15,6 +15,7 @@
 #include "kernel/pmm.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"
+#include "vmm/dev/ns16550.h"
 #include "vmm/dev/testdev.h"
 #include "vmm/loader.h"
 #include "vmm/vm.h"
@@ -54,6 +55,78 @@ void vm_stop_reason(struct vm *vm, const char *fmt, ...)
 		if (vm->vcpus[i] && vm->vcpus[i]->task)
 			sched_wake(vm->vcpus[i]->task);
 	spin_unlock_irqrestore(&vm->lock, f);
+}
+
+void vm_console_putc(struct vm *vm, char c)
+{
+	char line[sizeof(vm->line)];
+	bool show = false;
+	uint64_t f = spin_lock_irqsave(&vm->lock), now;
+
+	vm->console[vm->console_len++ % VM_CONSOLE_RING] = c;
+	if (c == '\n' || vm->line_len == sizeof(vm->line) - 1) {
+		vm->line[vm->line_len] = 0;
+		memcpy(line, vm->line, vm->line_len + 1);
+		vm->line_len = 0;
+		/* At most 200 lines a second per VM reach the host console
+		 * (the serial line is slow and shared); all stay in the
+		 * VM's ring. */
+		now = time_ms() / 1000;
+		if (now != vm->lines_sec) {
+			if (vm->lines_dropped)
+				pr_warn("[%s] (%u lines not shown)", vm->name, vm->lines_dropped);
+			vm->lines_sec = now;
+			vm->lines_shown = 0;
+			vm->lines_dropped = 0;
+		}
+		show = vm->lines_shown < 200;
+		if (show)
+			vm->lines_shown++;
+		else
+			vm->lines_dropped++;
+	} else if (c != '\r') {
+		/* Only printable bytes reach the host console. */
+		vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+	}
+	spin_unlock_irqrestore(&vm->lock, f);
+	if (show)
+		pr_info("[%s] %s", vm->name, line);	/* not under the VM lock */
+}
+
+static void uart_tx(void *ctx, uint8_t b)
+{
+	vm_console_putc(ctx, (char)b);
+}
+
+static int uart_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct vm *vm = ctx;
+
+	(void)size;			/* wider accesses see the byte register */
+	*val = ns16550_read(vm->uart, (unsigned)off);
+	return 0;
+}
+
+static int uart_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct vm *vm = ctx;
+
+	(void)size;
+	ns16550_write(vm->uart, (unsigned)off, (uint8_t)val);
+	return 0;
+}
+
+/* Every VM's console: a 16550 at the PC's COM1 address. No interrupt
+ * line yet (no interrupt controller model): drivers poll it. */
+static int attach_uart(struct vm *vm)
+{
+	struct io_dev d = { "ns16550", uart_read, uart_write, vm };
+
+	vm->uart = kzalloc(sizeof(struct ns16550));
+	if (!vm->uart)
+		return -ENOMEM;
+	ns16550_init(vm->uart, uart_tx, NULL, vm);
+	return iobus_register(&vm->pio, 0x3f8, 8, &d);
 }
 
 void vcpu_post_irq(struct vcpu *v, uint8_t vector)
@@ -114,6 +187,7 @@ static void free_vm(struct vm *vm)
 	for (uint32_t i = 0; i < vm->nmem; i++)
 		page_free(vm->mem[i].hpa, vm->mem[i].len / PAGE_SIZE);
 	kfree(vm->testdev);
+	kfree(vm->uart);
 	kfree(vm);
 }
 
@@ -215,6 +289,8 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	if (r)
 		goto fail;
 	r = testdev_attach(vm);
+	if (!r)
+		r = attach_uart(vm);
 	if (r) {
 		ksnprintf(err, errlen, "cannot attach devices (%d)", r);
 		goto fail;

@@ -43,6 +43,8 @@ struct vcpu {
 	uint64_t timer_tsc;		/* [c] test device timer deadline, 0: off */
 	uint8_t timer_vector;		/* [c] */
 	struct vm_stats stats;		/* [c] */
+	uint64_t entries;		/* [c] times the guest was entered */
+	uint8_t tpr;			/* [c] CR8, virtual */
 	/* [c] The last instruction length decoded for an exit (back ends
 	 * without NRIP save): a loop exits at the same RIP over and over.
 	 * A guest that rewrites its code under a cached RIP only confuses
@@ -73,9 +75,16 @@ struct vm {
 	uint64_t console_len;		/* [v] bytes ever written */
 	char line[128];			/* [v] the line being assembled */
 	uint32_t line_len;		/* [v] */
+	uint64_t lines_sec;		/* [v] console rate limit: this second */
+	uint32_t lines_shown, lines_dropped;	/* [v] */
 	uint32_t vcpus_running;		/* [v] vCPU tasks not yet ended */
 	void *testdev;			/* [I] */
+	void *uart;			/* [I] the 16550 at 0x3f8 */
 };
+
+/* One byte of the guest's console output (the UART, the debug port):
+ * kept in the VM's ring, shown on the host console line by line. */
+void vm_console_putc(struct vm *vm, char c);
 
 /* Posts an external interrupt to a vCPU and wakes it. Any context. */
 void vcpu_post_irq(struct vcpu *v, uint8_t vector);

@@ -11,10 +11,18 @@
 #include "vmm/vmm_priv.h"
 
 const struct vmm_ops *vmm;
+uint64_t vmm_xcr0_host = 1;
 
 int vmm_init(void)
 {
 	const struct vmm_ops *ops = arch_vmm_select();
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & (1u << 26)) {			/* XSAVE */
+		cpuid(0xd, 0, &a, &b, &c, &d);
+		vmm_xcr0_host = a | 1;
+	}
 
 	if (!ops) {
 		pr_warn("vmm: neither VT-x nor AMD-V on this CPU; VMs cannot run");
@@ -118,6 +126,10 @@ const char *vm_exit_name(enum vm_exit_code c)
 void vmm_print_stats(struct vm *vm)
 {
 	uint64_t mhz = tsc_hz() / 1000000 ? tsc_hz() / 1000000 : 1;
+
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		pr_info("vm %s:   vcpu %u: %llu guest entries", vm->name, i,
+			(unsigned long long)vm->vcpus[i]->entries);
 
 	for (int c = 0; c < VM_EXIT_COUNT; c++) {
 		uint64_t n = 0, t = 0;

@@ -128,6 +128,9 @@ struct vmm_ops {
 
 extern const struct vmm_ops vmx_ops, svm_ops;
 
+/* XCR0 bits the host CPU supports (CPUID 0xD), at least x87. */
+extern uint64_t vmm_xcr0_host;
+
 /* arch/x86_64/: the back end this CPU supports, or NULL. */
 const struct vmm_ops *arch_vmm_select(void);
 

@@ -39,6 +39,24 @@ static void test_io(void)
 	check(inb(PORT_CONSOLE) == 0xe9, "io-console-port", "-");
 }
 
+static void test_uart(void)
+{
+	const char *msg = "hello from the 16550\n";
+
+	outb(0x3fb, 0x03);		/* 8N1 */
+	for (const char *p = msg; *p; p++) {
+		while (!(inb(0x3fd) & 0x20))	/* THRE */
+			;
+		outb(0x3f8, (uint8_t)*p);
+	}
+	outb(0x3ff, 0xa5);
+	check(inb(0x3ff) == 0xa5, "uart-scratch", "-");
+	outb(0x3fc, 0x10);		/* loopback: the byte comes back */
+	outb(0x3f8, 0x3c);
+	check((inb(0x3fd) & 1) && inb(0x3f8) == 0x3c, "uart-loopback", "-");
+	outb(0x3fc, 0x00);
+}
+
 static void test_mmio(void)
 {
 	volatile uint8_t *m = (volatile uint8_t *)MMIO_SCRATCH;
@@ -228,6 +246,7 @@ int guest_main(uint64_t id)
 	print("functional suite on vCPU %lu\n", id);
 	test_cpuid(id);
 	test_io();
+	test_uart();
 	test_mmio();
 	test_hlt_timer();
 	test_msr();

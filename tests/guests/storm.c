@@ -1,17 +1,22 @@
-/* An interrupt storm: the test timer re-armed at its finest grain, tens
- * of thousands of times, each interrupt an injection and each HLT an
- * exit. The host must stay responsive and the count exact. */
+/* An interrupt storm: the test timer re-armed at its finest grain,
+ * thousands of times, each arming an exit and each interrupt an injection
+ * (often through an interrupt-window exit). The host must stay responsive
+ * and the count exact. The guest waits with interrupts open rather than
+ * with HLT: the 1 us timer is due before the guest's STI, and QEMU's SVM
+ * emulation may deliver it inside the STI shadow, after which a HLT would
+ * sleep for good (HLT wake-up is tested by the functional suite). */
 #include "guest.h"
 
 int guest_main(uint64_t id)
 {
-	const unsigned n = 5000;
+	const unsigned n = 1000;
 
 	(void)id;
 	print("interrupt storm: %u timer interrupts\n", n);
 	for (unsigned i = 0; i < n; i++) {
 		timer_arm(1, 0x31);
-		__asm__ volatile("sti; hlt; cli");
+		while (irq_count[0x31] == i)
+			__asm__ volatile("sti; pause; cli");
 	}
 	check(irq_count[0x31] == n, "storm-all-delivered", "%u of %u", irq_count[0x31], n);
 	return (int)failures;

@@ -73,6 +73,7 @@ static const struct vmm_ops fake_ops = {
 	.set_reg = fake_set_reg,
 };
 
+uint64_t vmm_xcr0_host = 0x7;
 const struct vmm_ops *vmm = &fake_ops;
 
 static struct vcpu vcpu0 = { .id = 0 }, vcpu1 = { .id = 1 };

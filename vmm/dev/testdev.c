@@ -18,22 +18,6 @@ struct testdev {
 	uint8_t regs[TESTDEV_MMIO_LEN];
 };
 
-static void console_byte(struct vm *vm, char c)
-{
-	uint64_t f = spin_lock_irqsave(&vm->lock);
-
-	vm->console[vm->console_len++ % VM_CONSOLE_RING] = c;
-	if (c == '\n' || vm->line_len == sizeof(vm->line) - 1) {
-		vm->line[vm->line_len] = 0;
-		pr_info("[%s] %s", vm->name, vm->line);
-		vm->line_len = 0;
-	} else if (c != '\r') {
-		/* Only printable bytes reach the host console. */
-		vm->line[vm->line_len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
-	}
-	spin_unlock_irqrestore(&vm->lock, f);
-}
-
 static int port_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
 {
 	(void)ctx;
@@ -51,7 +35,7 @@ static int port_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 
 	(void)size;
 	if (port == TESTDEV_CONSOLE) {
-		console_byte(vm, (char)val);
+		vm_console_putc(vm, (char)val);
 		return 0;
 	}
 	return -EINVAL;

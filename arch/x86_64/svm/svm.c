@@ -22,6 +22,7 @@
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
+#include "kernel/spinlock.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
@@ -34,7 +35,35 @@ static struct {
 	uint32_t nasids;
 } caps;
 
-static volatile uint32_t next_asid = 1;
+/* ASIDs of live vCPUs: unique and never reused while in use, so no VM
+ * ever hits another's TLB entries (APM 15.16); a freed one is flushed
+ * before reuse (tlb_control on the first VMRUN). */
+#define ASID_MAX 4096
+static uint64_t asid_used[ASID_MAX / 64];
+static struct spinlock asid_lock = SPINLOCK_INIT;
+
+static uint32_t asid_get(void)
+{
+	uint64_t f = spin_lock_irqsave(&asid_lock);
+	uint32_t r = 0, n = caps.nasids < ASID_MAX ? caps.nasids : ASID_MAX;
+
+	for (uint32_t i = 1; i < n && !r; i++)
+		if (!(asid_used[i / 64] & (1ull << (i % 64)))) {
+			asid_used[i / 64] |= 1ull << (i % 64);
+			r = i;
+		}
+	spin_unlock_irqrestore(&asid_lock, f);
+	return r;		/* 0: none left */
+}
+
+static void asid_put(uint32_t id)
+{
+	uint64_t f = spin_lock_irqsave(&asid_lock);
+
+	if (id)
+		asid_used[id / 64] &= ~(1ull << (id % 64));
+	spin_unlock_irqrestore(&asid_lock, f);
+}
 
 static const char *probe(void)
 {
@@ -198,11 +227,18 @@ static int svm_vcpu_init(struct vcpu *v)
 
 	if (!x)
 		return -ENOMEM;
+	x->asid = asid_get();
+	if (!x->asid) {
+		kfree(x);
+		return -ENOSPC;		/* every ASID is in use */
+	}
 	if (page_alloc(1, &x->vmcb_pa)) {
+		asid_put(x->asid);
 		kfree(x);
 		return -ENOMEM;
 	}
 	if (guest_fpu_init(&x->fpu)) {
+		asid_put(x->asid);
 		page_free(x->vmcb_pa, 1);
 		kfree(x);
 		return -ENOMEM;
@@ -229,7 +265,7 @@ static int svm_vcpu_init(struct vcpu *v)
 			  INT2_XSETBV;
 	b->c.iopm_pa = sv->iopm_pa;
 	b->c.msrpm_pa = sv->msrpm_pa;
-	b->c.asid = 1 + (__atomic_fetch_add(&next_asid, 1, __ATOMIC_RELAXED) % (caps.nasids - 1));
+	b->c.asid = x->asid;
 	b->c.tlb_control = 1;				/* flush everything on first run */
 	b->c.int_ctl = V_INTR_MASKING;			/* guest IF masks only virtual interrupts */
 	b->c.np_enable = 1;
@@ -266,6 +302,7 @@ static void svm_vcpu_destroy(struct vcpu *v)
 		this_cpu()->fpu_owner = NULL;
 	guest_fpu_free(&x->fpu);
 	page_free(x->vmcb_pa, 1);
+	asid_put(x->asid);
 	kfree(x);
 	v->arch = NULL;
 }
@@ -296,7 +333,8 @@ static void translate(struct vcpu *v, struct svm_vcpu *x, struct vm_exit *e)
 		e->code = VM_EXIT_EXTINT;
 		break;
 	case SVM_EXIT_NMI:
-		__asm__ volatile("int $2");	/* the host's NMI */
+		/* Held while GIF was 0, the NMI is taken by the host at the
+		 * STGI in svm_enter: nothing more to do here. */
 		e->code = VM_EXIT_NONE;
 		break;
 	case SVM_EXIT_SMI:
@@ -481,7 +519,14 @@ static int svm_set_reg(struct vcpu *v, enum vm_reg r, uint64_t val)
 	case VM_REG_RFLAGS: b->s.rflags = val; break;
 	case VM_REG_CR0: b->s.cr0 = val; break;
 	case VM_REG_CR3: b->s.cr3 = val; break;
-	case VM_REG_CR4: b->s.cr4 = val; break;
+	case VM_REG_CR4:
+		/* Paging-mode bits (PGE, PAE, PSE, SMEP...) changed by an
+		 * emulated write: the guest expects its TLB flushed
+		 * (SDM Vol 3A 4.10.4.1); VMRUN alone does not. */
+		if ((b->s.cr4 ^ val) & 0x3000b0ull)
+			b->c.tlb_control = caps.flush_by_asid ? 3 : 1;
+		b->s.cr4 = val;
+		break;
 	case VM_REG_EFER: b->s.efer = val | EFER_SVME; break;	/* VMRUN needs SVME */
 	case VM_REG_FS_BASE: b->s.fs.base = val; break;
 	case VM_REG_GS_BASE: b->s.gs.base = val; break;

@@ -22,6 +22,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
 	uint32_t cpu;
+	uint32_t asid;
 	uint64_t pending_evt;		/* EVENTINJ for the next VMRUN, 0: none */
 	struct guest_fpu fpu;
 };

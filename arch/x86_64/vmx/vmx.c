@@ -20,6 +20,7 @@
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
+#include "kernel/spinlock.h"
 #include "kernel/time.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
@@ -40,9 +41,37 @@ static struct {
 	bool l1d_flush, md_clear, ibpb;
 	uint32_t preempt_shift;
 	uint32_t slice;			/* a time slice in preemption-timer units */
+	uint64_t invvpid_type;
 } caps;
 
-static volatile uint32_t next_vpid = 1;
+/* VPIDs of live vCPUs: unique, never 0 (SDM 26.2.1.1). */
+#define VPID_MAX 4096
+static uint64_t vpid_used[VPID_MAX / 64];
+static struct spinlock vpid_lock = SPINLOCK_INIT;
+
+static uint16_t vpid_get(void)
+{
+	uint64_t f = spin_lock_irqsave(&vpid_lock);
+	uint16_t r = 0;
+
+	for (uint32_t i = 1; i < VPID_MAX && !r; i++)
+		if (!(vpid_used[i / 64] & (1ull << (i % 64)))) {
+			vpid_used[i / 64] |= 1ull << (i % 64);
+			r = (uint16_t)i;
+		}
+	spin_unlock_irqrestore(&vpid_lock, f);
+	return r;		/* 0: none left, the vCPU runs without VPID */
+}
+
+static void vpid_put(uint16_t id)
+{
+	uint64_t f = spin_lock_irqsave(&vpid_lock);
+
+	if (id)
+		vpid_used[id / 64] &= ~(1ull << (id % 64));
+	spin_unlock_irqrestore(&vpid_lock, f);
+}
+
 
 /* CR4 bits a guest may own (mirrors vmm/msr.c's cr_write list). */
 #define CR4_GUEST_OK (0x1full | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | \
@@ -128,10 +157,13 @@ static const char *probe(void)
 	if (adjust(tru ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 		   PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
 		   PROC_SECONDARY | PROC_MWAIT_EXIT | PROC_MONITOR_EXIT |
-		   PROC_RDPMC_EXIT | PROC_MOV_DR_EXIT,
+		   PROC_RDPMC_EXIT | PROC_MOV_DR_EXIT | PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT,
+		   /* Without CR8 exiting (or a TPR shadow) a guest's MOV to
+		    * CR8 writes the physical TPR (SDM Vol 3C 25.3) and can
+		    * mask the host's own interrupts: required. */
 		   PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
-		   PROC_SECONDARY, &caps.proc))
-		return "processor-based controls lack HLT exiting or I/O and MSR bitmaps";
+		   PROC_SECONDARY | PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT, &caps.proc))
+		return "processor-based controls lack HLT or CR8 exiting or I/O and MSR bitmaps";
 	/* CR3 exiting is not needed with EPT; clear it where allowed. */
 	caps.proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) |
 		     (uint32_t)rdmsr(tru ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
@@ -158,7 +190,9 @@ static const char *probe(void)
 	/* The preemption timer counts down at the TSC rate divided by
 	 * 2^IA32_VMX_MISC[4:0] (SDM Vol 3C 25.5.1). */
 	caps.preempt_shift = (uint32_t)rdmsr(MSR_VMX_MISC) & 0x1f;
-	caps.vpid = (caps.proc2 & PROC2_VPID) && (ept & (1ull << 32));
+	caps.vpid = (caps.proc2 & PROC2_VPID) && (ept & (1ull << 32)) &&
+		    (ept & ((1ull << 41) | (1ull << 42)));
+	caps.invvpid_type = (ept & (1ull << 41)) ? 1 : 2;	/* single- or all-context */
 	if (!caps.vpid)
 		caps.proc2 &= ~PROC2_VPID;
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
@@ -357,8 +391,8 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 	W(VMCS_IO_BITMAP_A, xv->io_bitmap_pa);
 	W(VMCS_IO_BITMAP_B, xv->io_bitmap_pa + 4096);
 	W(VMCS_EPT_POINTER, xv->ept_root_pa | (3u << 3) | 6u);	/* 4 levels, WB */
-	if (caps.vpid)
-		W(VMCS_VPID, __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED) & 0xffff);
+	if (caps.vpid && x->vpid)
+		W(VMCS_VPID, x->vpid);
 	W(VMCS_LINK_POINTER, ~0ull);
 	W(VMCS_EXIT_MSR_STORE_N, 0);
 	W(VMCS_EXIT_MSR_LOAD_N, 0);
@@ -489,6 +523,7 @@ static int vmx_vcpu_init(struct vcpu *v)
 	x->vmcs = phys_to_virt(x->vmcs_pa);
 	*(uint32_t *)x->vmcs = caps.revision;
 	x->cpu = this_cpu()->cpu;
+	x->vpid = caps.vpid ? vpid_get() : 0;
 	v->arch = x;
 	v->gpr = (uint64_t *)&x->regs;
 	unload_current();
@@ -518,6 +553,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	guest_fpu_free(&x->fpu);
 	if (x->msr_bitmap_pa)
 		page_free(x->msr_bitmap_pa, 1);
+	vpid_put(x->vpid);
 	kfree(x);
 	v->arch = NULL;
 }
@@ -688,6 +724,7 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 	}
 	case EXIT_REASON_EPT_VIOLATION:
 		q = vmread(VMCS_EXIT_QUAL);
+		e->insn_len = 0;	/* undefined for EPT violations (SDM 27.2.5) */
 		e->code = VM_EXIT_MMIO;
 		e->u.mmio.gpa = vmread(VMCS_GUEST_PHYS_ADDR);
 		e->u.mmio.write = q & 2;
@@ -717,6 +754,21 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 		e->code = VM_EXIT_UNKNOWN;
 		break;
 	}
+}
+
+/* Before a vCPU's first entry: no translation cached for its EPT root or
+ * its VPID may survive from an earlier VM that used the same page or
+ * number (SDM Vol 3C 28.4.3). */
+static void flush_tlbs(struct vcpu *v, struct vmx_vcpu *x)
+{
+	struct vmx_vm *xv = v->vm->arch;
+	struct { uint64_t eptp, zero; } ed = { xv->ept_root_pa | (3u << 3) | 6u, 0 };
+	struct { uint64_t vpid, linear; } vd = { x->vpid, 0 };
+	uint64_t single = 1;
+
+	__asm__ volatile("invept %0, %1" : : "m"(ed), "r"(single) : "cc", "memory");
+	if (caps.vpid && x->vpid)
+		__asm__ volatile("invvpid %0, %1" : : "m"(vd), "r"(caps.invvpid_type) : "cc", "memory");
 }
 
 static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
@@ -756,6 +808,8 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 
 		__asm__ volatile("verw %0" : : "m"(ds) : "cc");
 	}
+	if (!x->launched)
+		flush_tlbs(v, x);
 	failed = vmx_enter(&x->regs, x->launched);
 	if (!failed) {
 		x->launched = true;
