@@ -176,9 +176,12 @@ static void *gm_map(void *ctx, uint64_t gpa, uint64_t len)
 
 static void free_vm(struct vm *vm)
 {
+	/* A vCPU's back-end state (its VMCS) is torn down on its own pCPU,
+	 * where it may be current. */
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		if (vm->vcpus[i]) {
-			vmm->vcpu_destroy(vm->vcpus[i]);
+			if (vm->vcpus[i]->arch)
+				vmm_on_cpu(vm->vcpus[i]->cpu, vcpu_teardown, vm->vcpus[i], NULL);
 			kfree(vm->vcpus[i]);
 		}
 	}
@@ -326,7 +329,11 @@ int vm_start(struct vm *vm)
 		char name[TASK_NAME_MAX];
 
 		ksnprintf(name, sizeof(name), "%s/%u", vm->name, i);
+		/* Published under the lock: the task may run, and end, before
+		 * task_create returns; it clears v->task under the same lock. */
+		f = spin_lock_irqsave(&vm->lock);
 		v->task = task_create(name, v->cpu, vcpu_task, v);
+		spin_unlock_irqrestore(&vm->lock, f);
 		if (!v->task) {
 			vm_stop_reason(vm, "cannot start vCPU %u", i);
 			f = spin_lock_irqsave(&vm->lock);
@@ -355,14 +362,7 @@ int vm_destroy(struct vm *vm)
 	f = spin_lock_irqsave(&vms_lock);
 	vms[vm->id] = NULL;
 	spin_unlock_irqrestore(&vms_lock, f);
-	/* Per-vCPU back-end state is torn down on its own pCPU. */
-	for (uint32_t i = 0; i < vm->nvcpus; i++) {
-		struct vcpu *v = vm->vcpus[i];
-
-		if (v && v->arch)
-			vmm_on_cpu(v->cpu, vcpu_teardown, v, NULL);
-	}
-	free_vm(vm);
+	free_vm(vm);		/* tears vCPUs down on their own pCPUs */
 	return 0;
 }
 
