@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "kernel/unaligned.h"
 #include "boot/bootinfo.h"
 #include "kernel/fmt.h"
 
@@ -28,22 +29,6 @@
 #define MB2_TAG_ACPI1   14
 #define MB2_TAG_ACPI2   15
 #define MB2_MAX_SIZE    (1u << 20)
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
 
 /* Bounded copy (strlcpy is not in every host libc the tests build with). */
 static void copy_str(char *dst, const char *src, size_t max)

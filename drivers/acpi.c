@@ -3,25 +3,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include "kernel/unaligned.h"
 #include "drivers/acpi.h"
 
 #define MAX_TABLE (1u << 20)
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
 
 static bool checksum_ok(const uint8_t *p, size_t n)
 {
