@@ -221,7 +221,13 @@ static void monitor_task(void *arg)
 	bool heartbeat = bootinfo_cmdline_opt(bootinfo.cmdline, "test.heartbeat", NULL, 0);
 
 	(void)arg;
-	if (console_start())
+	/* Not in test.exit runs: with a spinning guest and another vCPU on
+	 * the same CPU, the console's 100 Hz polling has been seen to stall
+	 * that vCPU (an open scheduler bug, see the note on issue 3); the
+	 * console has its own test. */
+	if (test_exit)
+		pr_info("console: off in test.exit runs");
+	else if (console_start())
 		pr_err("console: cannot start the serial console");
 	else
 		pr_info("console: JSON-RPC on the serial line (kernel/RPC.md), "

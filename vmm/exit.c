@@ -472,12 +472,15 @@ static void deliver_irq(struct vcpu *v)
 
 	if (vec < 0)
 		return;
-	if (vmm->can_inject_intr(v)) {
+	/* The pending bit goes only once the event is queued. */
+	if (vmm->can_inject_intr(v) && !vmm->inject(v, VM_EVENT_EXTINT, (uint8_t)vec, false, 0)) {
 		__atomic_fetch_and(&v->irq_pending[vec / 64], ~(1ull << (vec % 64)), __ATOMIC_ACQ_REL);
-		vmm->inject(v, VM_EVENT_EXTINT, (uint8_t)vec, false, 0);
 		v->halted = false;
 	} else {
 		vmm->want_intr_window(v, true);
+		/* And look again soon in any case: an emulated CPU may report
+		 * the window late (QEMU's SVM waits for the next interrupt). */
+		sched_arm_deadline(rdtsc() + tsc_hz() / 10000);
 	}
 }
 
@@ -508,17 +511,19 @@ void vcpu_task(void *arg)
 			}
 			v->halted = false;
 		}
-		deliver_irq(v);
+		if (v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3])
+			deliver_irq(v);
 		if (v->timer_tsc)		/* be back out when the guest's timer is due */
 			sched_arm_deadline(v->timer_tsc);
-		v->entries++;
 		if (vmm->vcpu_run(v, &e)) {
 			vm_stop_reason(vm, "the VMM back end failed");
 			break;
 		}
 		t0 = rdtsc();
 		fn = (unsigned)e.code < VM_EXIT_COUNT ? exit_tbl[e.code] : NULL;
-		if (needs_length(&e) && !complete_exit(v, &e)) {
+		/* The common case (the CPU gave the length) costs one test. */
+		if ((!e.insn_len || e.code == VM_EXIT_CR) && needs_length(&e) &&
+		    !complete_exit(v, &e)) {
 			vm_stop_reason(vm, "cannot decode the instruction behind a %s exit at rip %#llx",
 				       e.code == VM_EXIT_CR ? "CR" : "VM", (unsigned long long)reg(v, VM_REG_RIP));
 			break;

@@ -43,7 +43,6 @@ struct vcpu {
 	uint64_t timer_tsc;		/* [c] test device timer deadline, 0: off */
 	uint8_t timer_vector;		/* [c] */
 	struct vm_stats stats;		/* [c] */
-	uint64_t entries;		/* [c] times the guest was entered */
 	uint8_t tpr;			/* [c] CR8, virtual */
 	/* [c] The last instruction length decoded for an exit (back ends
 	 * without NRIP save): a loop exits at the same RIP over and over.

@@ -127,9 +127,6 @@ void vmm_print_stats(struct vm *vm)
 {
 	uint64_t mhz = tsc_hz() / 1000000 ? tsc_hz() / 1000000 : 1;
 
-	for (uint32_t i = 0; i < vm->nvcpus; i++)
-		pr_info("vm %s:   vcpu %u: %llu guest entries", vm->name, i,
-			(unsigned long long)vm->vcpus[i]->entries);
 
 	for (int c = 0; c < VM_EXIT_COUNT; c++) {
 		uint64_t n = 0, t = 0;

@@ -185,6 +185,7 @@
 #define EXIT_LOAD_PAT		(1u << 19)
 #define EXIT_SAVE_EFER		(1u << 20)
 #define EXIT_LOAD_EFER		(1u << 21)
+#define EXIT_SAVE_PREEMPT	(1u << 22)
 /* Entry controls */
 #define ENTRY_LOAD_DEBUG	(1u << 2)
 #define ENTRY_GUEST_LONG_MODE	(1u << 9)

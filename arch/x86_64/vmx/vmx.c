@@ -179,7 +179,7 @@ static const char *probe(void)
 		return "no INVEPT (single-context)";
 	if (adjust(tru ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
 		   EXIT_HOST_LONG_MODE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-		   EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG,
+		   EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG | EXIT_SAVE_PREEMPT,
 		   EXIT_HOST_LONG_MODE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, &caps.exit))
 		return "exit controls lack EFER save/load";
 	if (adjust(tru ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
@@ -639,9 +639,8 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 	uint32_t basic = reason & 0xffff;
 	uint64_t q = 0;
 
-	/* Field by field: this runs on every exit. */
-	e->u.mmio.gpa = 0;
-	e->u.mmio.write = e->u.mmio.fetch = false;
+	/* Field by field, only what the exit needs: this runs on every
+	 * exit (a handler reads only the union member of its own code). */
 	e->raw = reason;
 	e->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
 	if (reason & (1u << 31)) {
@@ -734,6 +733,7 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 		e->code = VM_EXIT_XSETBV;
 		break;
 	case EXIT_REASON_PREEMPT:
+		((struct vmx_vcpu *)v->arch)->new_slice = true;
 		e->code = VM_EXIT_PREEMPT;
 		break;
 	case EXIT_REASON_VMCALL: case EXIT_REASON_VMCLEAR:
@@ -779,12 +779,15 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 	int failed;
 
 	flags = irq_save();
-	if ((this_cpu()->vmm_loaded != v || this_cpu()->fpu_owner != v) && load_vcpu(v, x)) {
-		irq_restore(flags);
-		memset(out, 0, sizeof(*out));
-		out->code = VM_EXIT_ENTRY_FAIL;
-		out->u.fail.why = "VMPTRLD failed";
-		return 0;
+	if (this_cpu()->vmm_loaded != v || this_cpu()->fpu_owner != v) {
+		x->new_slice = true;
+		if (load_vcpu(v, x)) {
+			irq_restore(flags);
+			memset(out, 0, sizeof(*out));
+			out->code = VM_EXIT_ENTRY_FAIL;
+			out->u.fail.why = "VMPTRLD failed";
+			return 0;
+		}
 	}
 	if (x->pending_intr) {
 		vmwrite(VMCS_ENTRY_INTR_INFO, x->pending_intr);
@@ -793,13 +796,18 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *out)
 	}
 	/* The time slice: the preemption timer ends it even when the guest
 	 * masks interrupts and never exits (the LAPIC tick then waits). */
-	if (caps.pin & PIN_PREEMPT_TIMER) {
+	/* A new slice when the vCPU comes back to the CPU or used its
+	 * last one up; in between, the CPU saves what is left at each exit
+	 * (exit control "save preemption timer value"), so the slice spans
+	 * exits and costs nothing per entry. */
+	if (x->new_slice && (caps.pin & PIN_PREEMPT_TIMER)) {
 		if (!caps.slice) {
 			uint64_t t = (tsc_hz() / SCHED_HZ) >> caps.preempt_shift;
 
 			caps.slice = t > 0xffffffff ? 0xffffffff : (uint32_t)t;
 		}
 		vmwrite(VMCS_PREEMPT_TIMER, caps.slice);
+		x->new_slice = !(caps.exit & EXIT_SAVE_PREEMPT);
 	}
 	if (caps.l1d_flush)
 		wrmsr(0x10b, 1);		/* IA32_FLUSH_CMD.L1D_FLUSH */

@@ -25,6 +25,7 @@ struct vmx_vcpu {
 	bool launched;
 	uint32_t cpu;			/* the pCPU it is pinned to */
 	uint16_t vpid;			/* 0: none */
+	bool new_slice;			/* reload the preemption timer */
 	uint32_t pending_intr;		/* entry interruption info, 0: none */
 	uint32_t pending_err;
 	uint64_t cr0_shadow, cr4_shadow;	/* what the guest believes */
