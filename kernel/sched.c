@@ -190,12 +190,23 @@ static void reschedule(struct runq *q, struct task *cur)
 	spin_unlock(&q->lock);
 }
 
+static void check_current(struct runq *q)
+{
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+	struct task *c = q->current;
+
+	if (c != q->idle && (sp >= c->stack_top || sp < c->stack_top - 4 * 4096))
+		panic("sched: current is %s but running on stack %#llx", c->name,
+		      (unsigned long long)sp);
+}
+
 void sched_yield(void)
 {
 	struct runq *q = &rq[this_cpu()->cpu];
 	uint64_t f = irq_save();
 
 	spin_lock(&q->lock);
+	check_current(q);
 	reschedule(q, q->current);
 	irq_restore(f);
 }
