@@ -478,9 +478,15 @@ static void deliver_irq(struct vcpu *v)
 		v->halted = false;
 	} else {
 		vmm->want_intr_window(v, true);
-		/* And look again soon in any case: an emulated CPU may report
-		 * the window late (QEMU's SVM waits for the next interrupt). */
-		sched_arm_deadline(rdtsc() + tsc_hz() / 10000);
+		/* When the guest's own state holds the interrupt back, look
+		 * again soon in any case: an emulated CPU may report the window
+		 * late (QEMU's SVM waits for the next interrupt). Not when an
+		 * event is already queued: a timer due at the next entry would
+		 * then interrupt that event's delivery over and over (the
+		 * CPU hands it back for re-injection each time, and the guest
+		 * never moves). */
+		if (!vmm->event_queued(v))
+			sched_arm_deadline(rdtsc() + tsc_hz() / 10000);
 	}
 }
 

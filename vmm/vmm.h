@@ -124,6 +124,8 @@ struct vmm_ops {
 	 * interrupt. */
 	void (*want_intr_window)(struct vcpu *v, bool on);
 	bool (*can_inject_intr)(struct vcpu *v);
+	/* An event is queued for the next entry (injected or re-delivered). */
+	bool (*event_queued)(struct vcpu *v);
 };
 
 extern const struct vmm_ops vmx_ops, svm_ops;

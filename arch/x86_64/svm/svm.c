@@ -593,6 +593,11 @@ static bool svm_can_inject_intr(struct vcpu *v)
 	return !x->pending_evt && (b->s.rflags & (1u << 9)) && !(b->c.int_state & 1);
 }
 
+static bool svm_event_queued(struct vcpu *v)
+{
+	return ((struct svm_vcpu *)v->arch)->pending_evt != 0;
+}
+
 const struct vmm_ops svm_ops = {
 	.name = "svm",
 	.hw_init = svm_hw_init,
@@ -608,4 +613,5 @@ const struct vmm_ops svm_ops = {
 	.inject = svm_inject,
 	.want_intr_window = svm_want_intr_window,
 	.can_inject_intr = svm_can_inject_intr,
+	.event_queued = svm_event_queued,
 };

@@ -1051,6 +1051,11 @@ static bool vmx_can_inject_intr(struct vcpu *v)
 	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPT_STI | INTERRUPT_MOV_SS));
 }
 
+static bool vmx_event_queued(struct vcpu *v)
+{
+	return ((struct vmx_vcpu *)v->arch)->pending_intr != 0;
+}
+
 const struct vmm_ops vmx_ops = {
 	.name = "vmx",
 	.hw_init = vmx_hw_init,
@@ -1066,4 +1071,5 @@ const struct vmm_ops vmx_ops = {
 	.inject = vmx_inject,
 	.want_intr_window = vmx_want_intr_window,
 	.can_inject_intr = vmx_can_inject_intr,
+	.event_queued = vmx_event_queued,
 };
