@@ -136,18 +136,18 @@ static int parse_mb1(uint64_t pa, const struct phys_reader *rd,
 	bi->proto = BOOT_MB1;
 	bi->info_pa = pa;
 	bi->info_len = MB1_INFO_SIZE;
-	flags = rd32(mbi);
+	flags = ld32(mbi);
 
 	if (flags & MB1_F_CMDLINE &&
-	    !read_str(rd, rd32(mbi + 16), bi->cmdline, sizeof(bi->cmdline),
+	    !read_str(rd, ld32(mbi + 16), bi->cmdline, sizeof(bi->cmdline),
 		      &bi->cmdline_truncated))
 		return fail(err, errlen, "multiboot1: command line unreadable");
 	if (flags & MB1_F_LOADER &&
-	    !read_str(rd, rd32(mbi + 64), bi->loader, sizeof(bi->loader), NULL))
+	    !read_str(rd, ld32(mbi + 64), bi->loader, sizeof(bi->loader), NULL))
 		copy_str(bi->loader, "?", sizeof(bi->loader));
 
 	if (flags & MB1_F_MODS) {
-		uint32_t count = rd32(mbi + 20), addr = rd32(mbi + 24);
+		uint32_t count = ld32(mbi + 20), addr = ld32(mbi + 24);
 
 		if (count > 1024)
 			return fail(err, errlen, "multiboot1: implausible module count");
@@ -157,14 +157,14 @@ static int parse_mb1(uint64_t pa, const struct phys_reader *rd,
 
 			if (!m)
 				return fail(err, errlen, "multiboot1: module list unreadable");
-			if (!read_str(rd, rd32(m + 8), name, sizeof(name), NULL))
+			if (!read_str(rd, ld32(m + 8), name, sizeof(name), NULL))
 				name[0] = 0;
-			add_module(bi, rd32(m), rd32(m + 4), name);
+			add_module(bi, ld32(m), ld32(m + 4), name);
 		}
 	}
 
 	if (flags & MB1_F_MMAP) {
-		uint64_t p = rd32(mbi + 48), end = p + rd32(mbi + 44);
+		uint64_t p = ld32(mbi + 48), end = p + ld32(mbi + 44);
 
 		while (p + 4 <= end) {
 			const uint8_t *e = rd->map(rd->ctx, p, 4);
@@ -172,19 +172,19 @@ static int parse_mb1(uint64_t pa, const struct phys_reader *rd,
 
 			if (!e)
 				return fail(err, errlen, "multiboot1: memory map unreadable");
-			size = rd32(e);
+			size = ld32(e);
 			if (size < 20 || p + 4 + size > end)
 				return fail(err, errlen, "multiboot1: malformed memory map entry");
 			e = rd->map(rd->ctx, p + 4, 20);
 			if (!e)
 				return fail(err, errlen, "multiboot1: memory map unreadable");
-			add_mem(bi, rd64(e), rd64(e + 8), rd32(e + 16));
+			add_mem(bi, ld64(e), ld64(e + 8), ld32(e + 16));
 			p += 4 + (uint64_t)size;
 		}
 	} else if (flags & MB1_F_MEM) {
 		/* No map: fall back to the two sizes (KiB above 0 and 1 MiB). */
-		add_mem(bi, 0, (uint64_t)rd32(mbi + 4) * 1024, 1);
-		add_mem(bi, 0x100000, (uint64_t)rd32(mbi + 8) * 1024, 1);
+		add_mem(bi, 0, (uint64_t)ld32(mbi + 4) * 1024, 1);
+		add_mem(bi, 0x100000, (uint64_t)ld32(mbi + 8) * 1024, 1);
 	}
 	if (!bi->nmem)
 		return fail(err, errlen, "multiboot1: no memory map");
@@ -200,7 +200,7 @@ static int parse_mb2(uint64_t pa, const struct phys_reader *rd,
 
 	if (!hdr)
 		return fail(err, errlen, "multiboot2: information block unreadable");
-	total = rd32(hdr);
+	total = ld32(hdr);
 	if (total < 16 || total > MB2_MAX_SIZE || (pa & 7))
 		return fail(err, errlen, "multiboot2: bad information block size");
 	blk = rd->map(rd->ctx, pa, total);
@@ -212,7 +212,7 @@ static int parse_mb2(uint64_t pa, const struct phys_reader *rd,
 
 	for (uint32_t off = 8; off + 8 <= total && !end;) {
 		const uint8_t *t = blk + off;
-		uint32_t type = rd32(t), size = rd32(t + 4);
+		uint32_t type = ld32(t), size = ld32(t + 4);
 
 		if (size < 8 || size > total - off)
 			return fail(err, errlen, "multiboot2: tag overruns the block");
@@ -233,7 +233,7 @@ static int parse_mb2(uint64_t pa, const struct phys_reader *rd,
 			if (size < 16)
 				return fail(err, errlen, "multiboot2: short module tag");
 			copy_tag_str(t + 16, size - 16, name, sizeof(name), NULL);
-			add_module(bi, rd32(t + 8), rd32(t + 12), name);
+			add_module(bi, ld32(t + 8), ld32(t + 12), name);
 			break;
 		}
 		case MB2_TAG_MMAP: {
@@ -241,11 +241,11 @@ static int parse_mb2(uint64_t pa, const struct phys_reader *rd,
 
 			if (size < 16)
 				return fail(err, errlen, "multiboot2: short memory map tag");
-			esz = rd32(t + 8);
+			esz = ld32(t + 8);
 			if (esz < 24 || esz % 8)
 				return fail(err, errlen, "multiboot2: bad memory map entry size");
 			for (uint32_t e = 16; e + esz <= size; e += esz)
-				add_mem(bi, rd64(t + e), rd64(t + e + 8), rd32(t + e + 16));
+				add_mem(bi, ld64(t + e), ld64(t + e + 8), ld32(t + e + 16));
 			have_mmap = true;
 			break;
 		}
@@ -262,8 +262,8 @@ static int parse_mb2(uint64_t pa, const struct phys_reader *rd,
 			break;
 		case MB2_TAG_MEMINFO:
 			if (!have_mmap && size >= 16 && !bi->nmem) {
-				add_mem(bi, 0, (uint64_t)rd32(t + 8) * 1024, 1);
-				add_mem(bi, 0x100000, (uint64_t)rd32(t + 12) * 1024, 1);
+				add_mem(bi, 0, (uint64_t)ld32(t + 8) * 1024, 1);
+				add_mem(bi, 0x100000, (uint64_t)ld32(t + 12) * 1024, 1);
 			}
 			break;
 		default:

@@ -48,7 +48,7 @@ static const uint8_t *table(const struct phys_reader *rd, uint64_t pa)
 
 	if (!h)
 		return NULL;
-	len = rd32(h + 4);
+	len = ld32(h + 4);
 	if (len < 36 || len > MAX_TABLE)
 		return NULL;
 	h = rd->map(rd->ctx, pa, len);
@@ -59,23 +59,23 @@ static const uint8_t *table(const struct phys_reader *rd, uint64_t pa)
 
 static int parse_madt(const uint8_t *m, struct acpi_cpus *out)
 {
-	uint32_t len = rd32(m + 4);
+	uint32_t len = ld32(m + 4);
 
 	out->n = 0;
-	out->lapic_pa = rd32(m + 36);
+	out->lapic_pa = ld32(m + 36);
 	for (uint32_t off = 44; off + 2 <= len;) {
 		uint8_t type = m[off], elen = m[off + 1];
 
 		if (elen < 2 || off + elen > len)
 			return -EINVAL;
 		if (type == 0 && elen >= 8) {		/* processor local APIC */
-			if ((rd32(m + off + 4) & 1) && out->n < 64)
+			if ((ld32(m + off + 4) & 1) && out->n < 64)
 				out->apic_id[out->n++] = m[off + 3];
 		} else if (type == 9 && elen >= 16) {	/* processor local x2APIC */
-			if ((rd32(m + off + 8) & 1) && out->n < 64)
-				out->apic_id[out->n++] = rd32(m + off + 4);
+			if ((ld32(m + off + 8) & 1) && out->n < 64)
+				out->apic_id[out->n++] = ld32(m + off + 4);
 		} else if (type == 5 && elen >= 12) {	/* LAPIC address override */
-			out->lapic_pa = rd64(m + off + 4);
+			out->lapic_pa = ld64(m + off + 4);
 		}
 		off += elen;
 	}
@@ -102,20 +102,20 @@ int acpi_find_cpus(const struct phys_reader *rd, const uint8_t *rsdp_copy,
 	if (!rsdp)
 		return -ENOENT;
 
-	xsdt = rsdp[15] >= 2 && rd64(rsdp + 24);
-	root = table(rd, xsdt ? rd64(rsdp + 24) : rd32(rsdp + 16));
+	xsdt = rsdp[15] >= 2 && ld64(rsdp + 24);
+	root = table(rd, xsdt ? ld64(rsdp + 24) : ld32(rsdp + 16));
 	if (!root)
 		return -EINVAL;
 	esz = xsdt ? 8 : 4;
-	len = rd32(root + 4);
+	len = ld32(root + 4);
 	for (uint32_t off = 36; off + esz <= len; off += esz) {
-		uint64_t pa = xsdt ? rd64(root + off) : rd32(root + off);
+		uint64_t pa = xsdt ? ld64(root + off) : ld32(root + off);
 		const uint8_t *h = rd->map(rd->ctx, pa, 4);
 
 		if (!h || memcmp(h, "APIC", 4))
 			continue;
 		h = table(rd, pa);
-		if (!h || rd32(h + 4) < 44)
+		if (!h || ld32(h + 4) < 44)
 			return -EINVAL;
 		return parse_madt(h, out);
 	}

@@ -58,7 +58,7 @@ static inline uint64_t rotl(uint64_t x, int b)
 /* x86-64 is little-endian: SipHash's words are plain loads. */
 static inline uint64_t le64(const uint8_t *p)
 {
-	return pkt_ld64(p);
+	return ld64(p);
 }
 
 #define SIPROUND do { \
@@ -167,11 +167,11 @@ void ct_destroy(struct ct_table *t)
 /* -1, 0, 1 as memcmp() would order two 16-byte addresses. */
 static inline int addr_order(const uint8_t *a, const uint8_t *b)
 {
-	uint64_t x = __builtin_bswap64(pkt_ld64(a)), y = __builtin_bswap64(pkt_ld64(b));
+	uint64_t x = __builtin_bswap64(ld64(a)), y = __builtin_bswap64(ld64(b));
 
 	if (x == y) {
-		x = __builtin_bswap64(pkt_ld64(a + 8));
-		y = __builtin_bswap64(pkt_ld64(b + 8));
+		x = __builtin_bswap64(ld64(a + 8));
+		y = __builtin_bswap64(ld64(b + 8));
 	}
 	return (x > y) - (x < y);
 }
@@ -197,9 +197,9 @@ static inline bool key40_eq(const void *a, const void *b)
 {
 	const uint8_t *x = a, *y = b;
 
-	return !((pkt_ld64(x) ^ pkt_ld64(y)) | (pkt_ld64(x + 8) ^ pkt_ld64(y + 8)) |
-		 (pkt_ld64(x + 16) ^ pkt_ld64(y + 16)) | (pkt_ld64(x + 24) ^ pkt_ld64(y + 24)) |
-		 (pkt_ld64(x + 32) ^ pkt_ld64(y + 32)));
+	return !((ld64(x) ^ ld64(y)) | (ld64(x + 8) ^ ld64(y + 8)) |
+		 (ld64(x + 16) ^ ld64(y + 16)) | (ld64(x + 24) ^ ld64(y + 24)) |
+		 (ld64(x + 32) ^ ld64(y + 32)));
 }
 
 static inline uint32_t idx_of(const struct ct_table *t, const struct ct_entry *e)
@@ -215,8 +215,8 @@ static inline uint32_t bucket_of(const struct ct_table *t, const struct ct_key *
 
 	if (k->family != 4)
 		return (uint32_t)ct_siphash(t->cfg.seed, k, sizeof(*k)) & t->mask;
-	w[0] = pkt_ld64(k);
-	w[1] = pkt_ld32(k->addr[0]) | (uint64_t)pkt_ld32(k->addr[1]) << 32;
+	w[0] = ld64(k);
+	w[1] = ld32(k->addr[0]) | (uint64_t)ld32(k->addr[1]) << 32;
 	return (uint32_t)ct_siphash(t->cfg.seed, w, sizeof(w)) & t->mask;
 }
 

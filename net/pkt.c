@@ -104,8 +104,8 @@ bool pkt_addr_is_group(uint8_t family, const uint8_t *a)
 bool pkt_addr_is_unspec(uint8_t family, const uint8_t *a)
 {
 	if (family == 4)
-		return !pkt_ld32(a);
-	return !(pkt_ld64(a) | pkt_ld64(a + 8));
+		return !ld32(a);
+	return !(ld64(a) | ld64(a + 8));
 }
 
 /* The TCP flag combinations a real stack sends, by FIN|SYN|RST|ACK|URG

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/unaligned.h"
+
 #define PKT_ETH_HLEN     14
 #define PKT_MAX_LEN      65535u   /* longest frame accepted (offsets are u16) */
 #define PKT_V6_MAX_EXT   8        /* IPv6 extension headers walked, at most */
@@ -151,44 +153,17 @@ static inline bool pkt_mac_is_group(const uint8_t *mac)
 	return mac[0] & 1;
 }
 
-/* Fixed-size loads and compares, inlined. The kernel is built
- * freestanding (so -fno-builtin): a plain memcpy() or memcmp() there is
- * a call (rep movsb, a byte loop), too slow for the per-frame path;
- * __builtin_memcpy of a constant size is always expanded in place. */
-static inline uint64_t pkt_ld64(const void *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint32_t pkt_ld32(const void *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, 4);
-	return v;
-}
-
-static inline uint16_t pkt_ld16(const void *p)
-{
-	uint16_t v;
-
-	__builtin_memcpy(&v, p, 2);
-	return v;
-}
-
+/* Fixed-size compares, inlined (loads from kernel/unaligned.h). */
 static inline bool pkt_mac_eq(const uint8_t *a, const uint8_t *b)
 {
-	return pkt_ld32(a) == pkt_ld32(b) && pkt_ld16(a + 4) == pkt_ld16(b + 4);
+	return ld32(a) == ld32(b) && ld16(a + 4) == ld16(b + 4);
 }
 
 static inline bool pkt_addr_eq(uint8_t family, const uint8_t *a, const uint8_t *b)
 {
 	if (family == 4)
-		return pkt_ld32(a) == pkt_ld32(b);
-	return pkt_ld64(a) == pkt_ld64(b) && pkt_ld64(a + 8) == pkt_ld64(b + 8);
+		return ld32(a) == ld32(b);
+	return ld64(a) == ld64(b) && ld64(a + 8) == ld64(b + 8);
 }
 
 #endif

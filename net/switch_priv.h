@@ -85,7 +85,7 @@ static inline struct sw_port *port_get(const struct sw *sw, uint32_t id)
 
 static inline uint64_t mac_key(uint16_t net, const uint8_t *mac)
 {
-	return (uint64_t)net << 48 | pkt_ld32(mac) | (uint64_t)pkt_ld16(mac + 4) << 32;
+	return (uint64_t)net << 48 | ld32(mac) | (uint64_t)ld16(mac + 4) << 32;
 }
 
 /* Multiply-shift hashing (Dietzfelbinger et al.) under the secret seed:
@@ -93,7 +93,7 @@ static inline uint64_t mac_key(uint16_t net, const uint8_t *mac)
  * chain; cheaper than SipHash, which the connection table keeps. */
 static inline uint32_t mac_bucket(const struct sw *sw, uint64_t key)
 {
-	uint64_t a = pkt_ld64(sw->cfg.seed) | 1, b = pkt_ld64(sw->cfg.seed + 8);
+	uint64_t a = ld64(sw->cfg.seed) | 1, b = ld64(sw->cfg.seed + 8);
 
 	return (uint32_t)(((key ^ b) * a) >> 32) & sw->mac_mask;
 }

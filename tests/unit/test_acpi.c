@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "drivers/acpi.h"
+#include "kernel/unaligned.h"
 
 /* ------------------------------------------------------------ the fake reader */
 
@@ -99,7 +100,6 @@ static int teardown(void **state)
 static void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 /* Sets p[at] so that the n bytes at p sum to 0 (mod 256). */
 static void fix_sum(uint8_t *p, size_t n, size_t at)
@@ -144,7 +144,7 @@ static void make_hdr(uint8_t *p, const char *sig, uint32_t len)
 
 static void seal(uint8_t *t)
 {
-	fix_sum(t, rd32(t + 4), 9);
+	fix_sum(t, ld32(t + 4), 9);
 }
 
 /* RSDT/XSDT with the given entries, at buffer t. Returns the length. */
@@ -687,7 +687,7 @@ static void test_bad_lengths(void **state)
 	roots(t, std_entries, 3);
 	for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		uint8_t *mt = at(t, MADT_PA);
-		uint32_t good = rd32(mt + 4);
+		uint32_t good = ld32(mt + 4);
 
 		wr32(mt + 4, lens[i]);
 		fix_sum(mt, 36, 9);
