@@ -3,8 +3,7 @@
 #include <stddef.h>
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/smp_priv.h"
-#include "arch/x86_64/vmx/vmx_priv.h"
-#include "arch/x86_64/svm/svm_priv.h"
+#include "arch/x86_64/guest_state.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n@@ASM@@ " #sym " %0" : : "i"(val))
 
@@ -23,36 +22,20 @@ void asm_offsets(void)
 	DEFINE(APB_ENTRY, offsetof(struct ap_boot, entry));
 	DEFINE(APB_ARG, offsetof(struct ap_boot, arg));
 	DEFINE(APB_SIZE, sizeof(struct ap_boot));
-	DEFINE(SR_RAX, offsetof(struct svm_regs, rax));
-	DEFINE(SR_RCX, offsetof(struct svm_regs, rcx));
-	DEFINE(SR_RDX, offsetof(struct svm_regs, rdx));
-	DEFINE(SR_RBX, offsetof(struct svm_regs, rbx));
-	DEFINE(SR_RBP, offsetof(struct svm_regs, rbp));
-	DEFINE(SR_RSI, offsetof(struct svm_regs, rsi));
-	DEFINE(SR_RDI, offsetof(struct svm_regs, rdi));
-	DEFINE(SR_R8, offsetof(struct svm_regs, r8));
-	DEFINE(SR_R9, offsetof(struct svm_regs, r9));
-	DEFINE(SR_R10, offsetof(struct svm_regs, r10));
-	DEFINE(SR_R11, offsetof(struct svm_regs, r11));
-	DEFINE(SR_R12, offsetof(struct svm_regs, r12));
-	DEFINE(SR_R13, offsetof(struct svm_regs, r13));
-	DEFINE(SR_R14, offsetof(struct svm_regs, r14));
-	DEFINE(SR_R15, offsetof(struct svm_regs, r15));
-	DEFINE(SR_CR2, offsetof(struct svm_regs, cr2));
-	DEFINE(VR_RAX, offsetof(struct vmx_regs, rax));
-	DEFINE(VR_RCX, offsetof(struct vmx_regs, rcx));
-	DEFINE(VR_RDX, offsetof(struct vmx_regs, rdx));
-	DEFINE(VR_RBX, offsetof(struct vmx_regs, rbx));
-	DEFINE(VR_RBP, offsetof(struct vmx_regs, rbp));
-	DEFINE(VR_RSI, offsetof(struct vmx_regs, rsi));
-	DEFINE(VR_RDI, offsetof(struct vmx_regs, rdi));
-	DEFINE(VR_R8, offsetof(struct vmx_regs, r8));
-	DEFINE(VR_R9, offsetof(struct vmx_regs, r9));
-	DEFINE(VR_R10, offsetof(struct vmx_regs, r10));
-	DEFINE(VR_R11, offsetof(struct vmx_regs, r11));
-	DEFINE(VR_R12, offsetof(struct vmx_regs, r12));
-	DEFINE(VR_R13, offsetof(struct vmx_regs, r13));
-	DEFINE(VR_R14, offsetof(struct vmx_regs, r14));
-	DEFINE(VR_R15, offsetof(struct vmx_regs, r15));
-	DEFINE(VR_CR2, offsetof(struct vmx_regs, cr2));
+	DEFINE(GR_RAX, offsetof(struct guest_regs, rax));
+	DEFINE(GR_RCX, offsetof(struct guest_regs, rcx));
+	DEFINE(GR_RDX, offsetof(struct guest_regs, rdx));
+	DEFINE(GR_RBX, offsetof(struct guest_regs, rbx));
+	DEFINE(GR_RBP, offsetof(struct guest_regs, rbp));
+	DEFINE(GR_RSI, offsetof(struct guest_regs, rsi));
+	DEFINE(GR_RDI, offsetof(struct guest_regs, rdi));
+	DEFINE(GR_R8, offsetof(struct guest_regs, r8));
+	DEFINE(GR_R9, offsetof(struct guest_regs, r9));
+	DEFINE(GR_R10, offsetof(struct guest_regs, r10));
+	DEFINE(GR_R11, offsetof(struct guest_regs, r11));
+	DEFINE(GR_R12, offsetof(struct guest_regs, r12));
+	DEFINE(GR_R13, offsetof(struct guest_regs, r13));
+	DEFINE(GR_R14, offsetof(struct guest_regs, r14));
+	DEFINE(GR_R15, offsetof(struct guest_regs, r15));
+	DEFINE(GR_CR2, offsetof(struct guest_regs, cr2));
 }

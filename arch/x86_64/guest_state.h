@@ -5,6 +5,17 @@
 
 #include <stdint.h>
 
+/* Guest general registers the entry stubs (vmx_entry.S, svm_entry.S) save
+ * and restore, in x86 encoding order (= enum vm_reg), so a register number
+ * indexes it. The RSP slot is unused: RSP lives in the VMCS or VMCB (so
+ * does RAX on AMD-V, copied around VMRUN). Offsets reach assembly through
+ * asm_offsets.h (GR_*). */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t cr2;
+};
+
 /* One page: the XSAVE (or FXSAVE) area of a vCPU, in the reset state. */
 struct guest_fpu {
 	void *area;		/* page-aligned, direct-mapped */

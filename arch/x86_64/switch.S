@@ -1,21 +1,15 @@
 /* sched_switch(uint64_t *old_rsp, uint64_t new_rsp): the kernel's only
  * context switch. Callee-saved registers go on the old task's stack;
  * everything else is dead across a call by the ABI. */
+#include "arch/x86_64/entry_macros.h"
+
 	.text
 	.globl sched_switch
 sched_switch:
 	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	PUSH_CALLEE_SAVED
 	mov	%rsp, (%rdi)
 	mov	%rsi, %rsp
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
+	POP_CALLEE_SAVED
 	pop	%rbp
 	ret

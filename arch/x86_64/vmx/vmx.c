@@ -25,10 +25,10 @@
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
-_Static_assert(offsetof(struct vmx_regs, cr2) == 16 * 8, "vmx_entry.S");
-_Static_assert(offsetof(struct vmx_regs, r15) == VM_REG_R15 * 8 &&
-	       offsetof(struct vmx_regs, rdi) == VM_REG_RDI * 8 &&
-	       offsetof(struct vmx_regs, rbp) == VM_REG_RBP * 8, "indexed by enum vm_reg");
+_Static_assert(offsetof(struct guest_regs, cr2) == 16 * 8, "vmx_entry.S");
+_Static_assert(offsetof(struct guest_regs, r15) == VM_REG_R15 * 8 &&
+	       offsetof(struct guest_regs, rdi) == VM_REG_RDI * 8 &&
+	       offsetof(struct guest_regs, rbp) == VM_REG_RBP * 8, "indexed by enum vm_reg");
 
 extern char vmx_exit_point[];
 

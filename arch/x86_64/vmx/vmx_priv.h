@@ -6,19 +6,9 @@
 #include <stdint.h>
 #include "arch/x86_64/guest_state.h"
 
-/* Guest general registers saved by vmx_entry.S; offsets reach assembly
- * through asm_offsets.h (VR_*). RSP and RIP live in the VMCS. */
-struct vmx_regs {
-	/* In x86 encoding order (= enum vm_reg), so a register number
-	 * indexes it; the RSP slot is unused (the VMCS holds RSP). */
-	uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t cr2;
-};
-
 /* [c] owned by the pCPU the vCPU is pinned to */
 struct vmx_vcpu {
-	struct vmx_regs regs;
+	struct guest_regs regs;
 	uint64_t vmcs_pa;
 	void *vmcs;
 	uint64_t msr_bitmap_pa;
@@ -41,6 +31,6 @@ struct vmx_vm {
 	uint16_t vpid_base;
 };
 
-int vmx_enter(struct vmx_regs *regs, int launched);
+int vmx_enter(struct guest_regs *regs, int launched);
 
 #endif
