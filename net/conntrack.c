@@ -297,26 +297,39 @@ struct ct_entry *ct_lookup(struct ct_table *t, const struct ct_key *k, uint64_t 
 	return NULL;
 }
 
+/* Unlinks the entries of bucket b that dead() picks; returns how many. */
+static inline unsigned sweep_bucket(struct ct_table *t, uint32_t b,
+				    bool (*dead)(void *ctx, struct ct_entry *e), void *ctx)
+{
+	uint32_t prev = CT_NONE_IDX, j = t->bucket[b];
+	unsigned n = 0;
+
+	while (j != CT_NONE_IDX) {
+		uint32_t next = t->e[j].next;
+
+		if (dead(ctx, &t->e[j])) {
+			unlink_at(t, b, prev, j);
+			n++;
+		} else {
+			prev = j;
+		}
+		j = next;
+	}
+	return n;
+}
+
+static bool expired_by(void *now, struct ct_entry *e)
+{
+	return e->expires <= *(const uint64_t *)now;
+}
+
 unsigned ct_gc(struct ct_table *t, uint64_t now, unsigned buckets)
 {
 	unsigned n = 0;
 
-	while (buckets--) {
-		uint32_t b = t->gc_cursor++ & t->mask, prev = CT_NONE_IDX, j = t->bucket[b];
-
-		while (j != CT_NONE_IDX) {
-			uint32_t next = t->e[j].next;
-
-			if (t->e[j].expires <= now) {
-				unlink_at(t, b, prev, j);
-				t->st.expired++;
-				n++;
-			} else {
-				prev = j;
-			}
-			j = next;
-		}
-	}
+	while (buckets--)
+		n += sweep_bucket(t, t->gc_cursor++ & t->mask, expired_by, &now);
+	t->st.expired += n;
 	return n;
 }
 
@@ -324,22 +337,9 @@ unsigned ct_walk(struct ct_table *t, bool (*fn)(void *ctx, struct ct_entry *e), 
 {
 	unsigned n = 0;
 
-	for (uint32_t b = 0; b <= t->mask; b++) {
-		uint32_t prev = CT_NONE_IDX, j = t->bucket[b];
-
-		while (j != CT_NONE_IDX) {
-			uint32_t next = t->e[j].next;
-
-			if (fn(ctx, &t->e[j])) {
-				unlink_at(t, b, prev, j);
-				t->st.removed++;
-				n++;
-			} else {
-				prev = j;
-			}
-			j = next;
-		}
-	}
+	for (uint32_t b = 0; b <= t->mask; b++)
+		n += sweep_bucket(t, b, fn, ctx);
+	t->st.removed += n;
 	return n;
 }
 
