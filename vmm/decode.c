@@ -33,12 +33,16 @@ static uint64_t take(struct cursor *c, unsigned n)
 	return v;
 }
 
-/* Skips the ModR/M's SIB and displacement; -EINVAL for a register
- * operand (mod == 3) or 16-bit addressing. */
-static int modrm_mem(struct cursor *c, uint8_t modrm, bool addr16)
+/* Reads a ModR/M byte that must name memory and skips its SIB and
+ * displacement; *reg gets its reg field, REX.R applied. -EINVAL for a
+ * register operand (mod == 3) or 16-bit addressing. */
+static int modrm_mem(struct cursor *c, uint8_t rex, bool addr16, uint8_t *reg)
 {
-	uint8_t mod = modrm >> 6, rm = modrm & 7;
+	uint8_t modrm = next(c), mod = modrm >> 6, rm = modrm & 7;
 
+	if (c->err)
+		return c->err;
+	*reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	if (mod == 3 || addr16)
 		return -EINVAL;
 	if (rm == 4) {
@@ -60,8 +64,9 @@ int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out
 {
 	struct cursor c = { code, avail < MAX_LEN ? avail : MAX_LEN, 0, 0 };
 	bool opsize16 = false, addr16 = false, addr_prefix = false, rex_seen = false;
-	uint8_t rex = 0, b, modrm, reg;
+	uint8_t rex = 0, b, reg;
 	unsigned opsz;
+	int err;
 
 	/* Legacy prefixes, any order, at most a few (the 15-byte limit
 	 * bounds the loop anyway). */
@@ -96,16 +101,13 @@ int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out
 	switch (b) {
 	case 0x88: case 0x89: case 0x8a: case 0x8b:
 	case 0xc6: case 0xc7:
-		modrm = next(&c);
-		if (c.err)
-			return c.err;
-		reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-		if (modrm_mem(&c, modrm, addr16))
-			return -EINVAL;
+		err = modrm_mem(&c, rex, addr16, &reg);
+		if (err)
+			return err;
 		out->mem_size = (b & 1) ? (uint8_t)opsz : 1;
 		out->reg_size = out->mem_size;
 		if (b == 0xc6 || b == 0xc7) {
-			if ((modrm >> 3) & 7)
+			if (reg & 7)
 				return -EINVAL;	/* /0 only */
 			out->op = INSN_STORE_IMM;
 			if (b == 0xc6) {
@@ -131,12 +133,9 @@ int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out
 			return c.err;
 		if (b != 0xb6 && b != 0xb7 && b != 0xbe && b != 0xbf)
 			return -EINVAL;
-		modrm = next(&c);
-		if (c.err)
-			return c.err;
-		reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-		if (modrm_mem(&c, modrm, addr16))
-			return -EINVAL;
+		err = modrm_mem(&c, rex, addr16, &reg);
+		if (err)
+			return err;
 		out->op = (b & 8) ? INSN_LOAD_SX : INSN_LOAD_ZX;
 		out->mem_size = (b & 1) ? 2 : 1;
 		out->reg = reg;
