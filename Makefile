@@ -128,6 +128,10 @@ include mk/guests.mk
 include mk/tests.mk
 include mk/fuzz.mk
 include mk/bench.mk
+# Container images, the guest kernel and init (mk/images.mk), the
+# classifier comparison with DPDK (mk/bench_acl.mk).
+-include mk/images.mk
+-include mk/bench_acl.mk
 
 deps:
 	@tools/deps.sh
