@@ -30,7 +30,7 @@ static int bad(char *err, size_t errlen, const char *why)
 	return -ENOEXEC;
 }
 
-static int build_page_tables(const struct guest_mem *gm)
+int loader_page_tables(const struct guest_mem *gm)
 {
 	uint64_t *pml4 = gm->map(gm->ctx, LOADER_PT_BASE, 0x6000);
 	uint64_t *pdpt, *pd;
@@ -90,10 +90,69 @@ int loader_elf64(const struct guest_mem *gm, const void *img, size_t len,
 	}
 	if (!entry_ok)
 		return bad(err, errlen, "entry point not in an executable segment");
-	if (build_page_tables(gm))
+	if (loader_page_tables(gm))
 		return bad(err, errlen, "no room for page tables");
-	e->rip = h.entry;
-	e->cr3 = LOADER_PT_BASE;
-	e->rsp = (gm->ram_bytes < (4ull << 30) ? gm->ram_bytes : (4ull << 30)) - 16;
+	*e = (struct guest_entry){
+		.rip = h.entry,
+		.cr3 = LOADER_PT_BASE,
+		.rsp = (gm->ram_bytes < (4ull << 30) ? gm->ram_bytes : (4ull << 30)) - 16,
+		.mode = GUEST_MODE_LONG,
+	};
+	return 0;
+}
+
+/* Flat segments, base 0, limit 4 GiB, granularity 4 KiB (SDM Vol 3A
+ * 3.4.5). 0x10/0x18 are what the Linux boot protocol asks for (boot.rst,
+ * "64-bit Boot Protocol": __BOOT_CS and __BOOT_DS); 0x08 is the 32-bit
+ * code segment the Multiboot entry runs in. */
+int loader_gdt(const struct guest_mem *gm)
+{
+	static const uint64_t gdt[4] = {
+		0,
+		0x00cf9b000000ffffull,		/* 32-bit code: D, G, P, execute/read, accessed */
+		0x00af9b000000ffffull,		/* 64-bit code: L, G, P, execute/read, accessed */
+		0x00cf93000000ffffull,		/* data: B, G, P, read/write, accessed */
+	};
+	void *p = gm->map(gm->ctx, LOADER_GDT, sizeof(gdt));
+
+	_Static_assert(sizeof(gdt) == LOADER_GDT_LIMIT + 1, "GDT limit");
+	if (!p)
+		return -ENOEXEC;
+	memcpy(p, gdt, sizeof(gdt));
+	return 0;
+}
+
+void loader_mmap(uint64_t ram_bytes, struct loader_mmap out[LOADER_MMAP_N])
+{
+	out[0] = (struct loader_mmap){ 0, LOADER_EBDA, LOADER_E820_RAM };
+	out[1] = (struct loader_mmap){ LOADER_EBDA, LOADER_MIN_LOAD - LOADER_EBDA,
+				       LOADER_E820_RESERVED };
+	out[2] = (struct loader_mmap){ LOADER_MIN_LOAD, ram_bytes - LOADER_MIN_LOAD,
+				       LOADER_E820_RAM };
+}
+
+int loader_cmdline(const struct guest_mem *gm, uint64_t gpa, const char *s,
+		   size_t max, char *err, size_t errlen)
+{
+	size_t n = s ? strnlen(s, max + 1) : 0;
+	char *dst;
+
+	if (n > max) {
+		ksnprintf(err, errlen, "command line too long (%zu > %zu)", strlen(s), max);
+		return -ENOEXEC;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] > 0x7e) {
+			ksnprintf(err, errlen, "command line: byte %zu is not printable ASCII", i);
+			return -ENOEXEC;
+		}
+	}
+	dst = gm->map(gm->ctx, gpa, n + 1);
+	if (!dst) {
+		ksnprintf(err, errlen, "command line outside guest RAM");
+		return -ENOEXEC;
+	}
+	memcpy(dst, s ? s : "", n);
+	dst[n] = 0;
 	return 0;
 }
