@@ -27,6 +27,7 @@
 #include "net/netstack.h"
 #include "kernel/sched.h"
 #include "vmm/vmm.h"
+#include "drivers/cmos.h"
 
 void heap_setup(void);
 struct percpu *percpu_bsp_new(uint32_t apic_id);
@@ -183,7 +184,7 @@ static void start_config_vms(void)
 	for (uint32_t i = 0; i < config.nvms; i++) {
 		const struct bootcfg_vm *c = &config.vms[i];
 		const struct boot_module *m = bootinfo_find_module(&bootinfo, c->kernel);
-		struct vm_config vc = { c->name, c->memory_mib, c->vcpus, NULL, 0 };
+		struct vm_config vc = { c->name, c->memory_mib, c->vcpus, NULL, 0, NULL, 0, NULL };
 		char err[120];
 		struct vm *vm;
 		int r;
@@ -194,6 +195,17 @@ static void start_config_vms(void)
 		}
 		vc.image = phys_to_virt(m->start);
 		vc.image_len = (size_t)(m->end - m->start);
+		vc.cmdline = c->cmdline;
+		if (c->initrd[0]) {
+			const struct boot_module *rd = bootinfo_find_module(&bootinfo, c->initrd);
+
+			if (!rd) {
+				pr_err("vm %s: no boot module named \"%s\"", c->name, c->initrd);
+				continue;
+			}
+			vc.initrd = phys_to_virt(rd->start);
+			vc.initrd_len = (size_t)(rd->end - rd->start);
+		}
 		r = vm_create(&vc, &vm, err, sizeof(err));
 		if (r) {
 			pr_err("vm %s: not created: %s", c->name, err);
@@ -391,6 +403,7 @@ static void kmain_stage2(void)
 		acpi.n = 1;
 		acpi.apic_id[0] = bsp->apic_id;
 	}
+	cmos_init();
 	vmm_init();
 	online = smp_start(acpi.apic_id, acpi.n);
 	pr_info("smp: %u of %u CPUs online", online, acpi.n);

@@ -39,10 +39,17 @@ void cpuid_policy(const struct cpuid_ctx *c, uint32_t leaf, uint32_t sub,
 	out[0] = out[1] = out[2] = out[3] = 0;
 	if (leaf >= 0x40000000 && leaf < 0x50000000) {
 		if (leaf == 0x40000000) {
-			out[0] = 0x40000001;
+			out[0] = c->lapic ? 0x40000010 : 0x40000001;
 			memcpy(&out[1], BASTION_CPUID_SIG, 4);
 			memcpy(&out[2], BASTION_CPUID_SIG + 4, 4);
 			memcpy(&out[3], BASTION_CPUID_SIG + 8, 4);
+		}
+		/* The timing leaf as other hypervisors define it (EAX TSC
+		 * kHz, EBX APIC timer kHz: ours counts at the TSC rate), so
+		 * that a guest need not calibrate against the PIT. */
+		if (leaf == 0x40000010 && c->lapic) {
+			out[0] = c->tsc_khz;
+			out[1] = c->tsc_khz;
 		}
 		return;		/* 0x40000001: no paravirtual features */
 	}
@@ -65,6 +72,10 @@ void cpuid_policy(const struct cpuid_ctx *c, uint32_t leaf, uint32_t sub,
 		if (c->guest_cr4 & (1u << 18))
 			out[2] |= BIT(27);	/* OSXSAVE mirrors CR4 */
 		out[3] = h[3] & L1_EDX;
+		if (c->lapic) {
+			out[3] |= BIT(9);	/* APIC */
+			out[2] |= BIT(24);	/* TSC-deadline timer, always emulated */
+		}
 		if (c->nvcpus > 1)
 			out[3] |= BIT(28);	/* HTT: more than one logical CPU */
 		break;

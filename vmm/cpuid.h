@@ -2,6 +2,7 @@
 #ifndef VMM_CPUID_H
 #define VMM_CPUID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BASTION_CPUID_SIG "BastionHV\0\0\0"	/* leaf 0x40000000 EBX:ECX:EDX */
@@ -11,6 +12,11 @@ struct cpuid_ctx {
 	uint32_t nvcpus;
 	uint64_t guest_cr4;		/* for OSXSAVE */
 	uint64_t guest_xcr0;		/* for the XSAVE area size; 0: x87 only */
+	/* The VM has the PC platform (local APIC with TSC-deadline timer,
+	 * I/O APIC): CPUID shows the APIC, and the timing leaf
+	 * 0x40000010 gives the TSC and APIC timer rates in kHz. */
+	bool lapic;
+	uint32_t tsc_khz;
 	/* The host's raw CPUID. */
 	void (*hw)(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 };

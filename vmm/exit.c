@@ -17,6 +17,8 @@
 #include "vmm/dev/testdev.h"
 #include "vmm/gwalk.h"
 #include "vmm/msr.h"
+#include "vmm/pc.h"
+#include "vmm/dev/vlapic.h"
 #include "vmm/vm.h"
 #include "vmm/vmm_priv.h"
 
@@ -59,7 +61,8 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 
 static enum exit_action exit_cpuid(struct vcpu *v, struct vm_exit *e)
 {
-	struct cpuid_ctx c = { .vcpu_id = v->id, .nvcpus = v->vm->nvcpus, .hw = host_cpuid };
+	struct cpuid_ctx c = { .vcpu_id = v->id, .nvcpus = v->vm->nvcpus, .hw = host_cpuid,
+			       .lapic = v->lapic != NULL, .tsc_khz = (uint32_t)(tsc_hz() / 1000) };
 	uint32_t leaf = (uint32_t)v->gpr[VM_REG_RAX], out[4];
 
 	(void)e;
@@ -173,9 +176,16 @@ static enum exit_action exit_mmio(struct vcpu *v, struct vm_exit *e)
 	uint8_t code[15];
 	struct insn in;
 	size_t n;
+	struct io_range lapic_page;
 	int rc;
 
 	r = iobus_find(&v->vm->mmio, gpa, 1);
+	if (v->lapic && gpa - LAPIC_BASE < LAPIC_SIZE) {
+		/* Each vCPU sees its own local APIC at the same address. */
+		lapic_page = (struct io_range){ LAPIC_BASE, LAPIC_SIZE,
+			{ "lapic", pc_lapic_read, pc_lapic_write, v } };
+		r = &lapic_page;
+	}
 	if (!r || e->u.mmio.fetch) {
 		vm_stop_reason(v->vm, "%s of guest-physical %#llx: no RAM or device there",
 			       e->u.mmio.fetch ? "instruction fetch" : e->u.mmio.write ? "write" : "read",
@@ -193,7 +203,7 @@ static enum exit_action exit_mmio(struct vcpu *v, struct vm_exit *e)
 	n = fetch_insn(v, code);
 	rc = decode_insn(code, n, reg(v, VM_REG_CS_MODE) == 64, &in);
 	if (rc || (e->insn_len && e->insn_len != in.len) ||
-	    !iobus_find(&v->vm->mmio, gpa, in.mem_size)) {
+	    gpa + in.mem_size - r->base > r->len) {
 		vm_stop_reason(v->vm, "MMIO at %#llx by an instruction we do not emulate "
 			       "(%02x %02x %02x %02x)", (unsigned long long)gpa,
 			       code[0], code[1], code[2], code[3]);
@@ -235,7 +245,7 @@ static enum exit_action exit_hlt(struct vcpu *v, struct vm_exit *e)
 	(void)e;
 	/* HLT with interrupts off and nothing that could wake it: the VM
 	 * has stopped itself for good (a real CPU would sit there). */
-	if (!(reg(v, VM_REG_RFLAGS) & (1u << 9)) && !v->timer_tsc) {
+	if (!(reg(v, VM_REG_RFLAGS) & (1u << 9)) && !v->timer_tsc && (!v->lapic || v->id == 0)) {
 		vm_stop_reason(v->vm, "halted with interrupts disabled");
 		return STOP;
 	}
@@ -264,16 +274,18 @@ static enum exit_action exit_wrmsr(struct vcpu *v, struct vm_exit *e)
 static enum exit_action exit_cr(struct vcpu *v, struct vm_exit *e)
 {
 	if (e->u.cr.cr == 8) {
-		/* The task-priority register: virtual, never the host's
-		 * (no interrupt controller model yet, so it only holds its
-		 * value). */
+		/* The task-priority register: virtual, never the host's; the
+		 * local APIC's TPR when there is one, else it only holds its
+		 * value. */
 		if (!e->u.cr.write) {
-			put_gpr(v, e->u.cr.gpr, 8, false, v->tpr);
+			put_gpr(v, e->u.cr.gpr, 8, false, v->lapic ? vlapic_get_cr8(v->lapic) : v->tpr);
 			return ADVANCE;
 		}
 		if (get_gpr(v, e->u.cr.gpr, 8, false) > 15)
 			return gp(v);
 		v->tpr = (uint8_t)get_gpr(v, e->u.cr.gpr, 8, false);
+		if (v->lapic)
+			vlapic_set_cr8(v->lapic, v->tpr);
 		return ADVANCE;
 	}
 	if (!e->u.cr.write) {
@@ -490,6 +502,84 @@ static void deliver_irq(struct vcpu *v)
 	}
 }
 
+/* NMI, INIT and start-up IPIs posted to this vCPU (SDM 10.6.1, 8.4.4).
+ * Returns false when the vCPU is not to enter the guest now. */
+static bool pc_events(struct vcpu *v, uint32_t ev)
+{
+	if (ev & VCPU_EV_INIT) {
+		__atomic_fetch_and(&v->events, ~VCPU_EV_INIT, __ATOMIC_ACQ_REL);
+		/* INIT to the boot vCPU would be a reset of the guest's
+		 * choosing; Linux does not send one, and we do not emulate
+		 * it: the VM ends, as by the reset line. */
+		if (v->id == 0) {
+			vm_stop_reason(v->vm, "INIT sent to the boot vCPU (reset)");
+			return false;
+		}
+		v->wait_sipi = true;
+		v->halted = false;
+	}
+	if (ev & VCPU_EV_SIPI) {
+		uint8_t vec = __atomic_load_n(&v->sipi_vector, __ATOMIC_RELAXED);
+
+		__atomic_fetch_and(&v->events, ~VCPU_EV_SIPI, __ATOMIC_ACQ_REL);
+		/* A start-up IPI outside wait-for-SIPI is ignored (SDM 8.4.4). */
+		if (v->wait_sipi) {
+			if (!vmm->vcpu_sipi || vmm->vcpu_sipi(v, vec)) {
+				vm_stop_reason(v->vm, "cannot start vCPU %u in real mode", v->id);
+				return false;
+			}
+			vlapic_reset(v->lapic, v->id);
+			v->wait_sipi = false;
+		}
+	}
+	if ((ev & VCPU_EV_NMI) && !v->wait_sipi && !vmm->event_queued(v) &&
+	    !vmm->inject(v, VM_EVENT_NMI, 2, false, 0)) {
+		__atomic_fetch_and(&v->events, ~VCPU_EV_NMI, __ATOMIC_ACQ_REL);
+		v->halted = false;
+	}
+	return true;
+}
+
+/* One step of the PC platform before entering the guest: interrupts and
+ * timers into the local APIC, events, and the injection of the highest
+ * deliverable vector. Returns false when the vCPU is to sleep instead. */
+static bool pc_step(struct vcpu *v)
+{
+	uint64_t now = rdtsc(), due;
+	uint32_t ev = __atomic_load_n(&v->events, __ATOMIC_ACQUIRE);
+	int vec;
+
+	if (ev && !pc_events(v, ev))
+		return false;
+	pc_vcpu_sync(v, now);
+	if (v->wait_sipi) {
+		sched_block(0);
+		return false;
+	}
+	vec = pc_vcpu_pending(v);
+	due = pc_vcpu_deadline(v);
+	if (v->halted) {
+		if (vec < 0) {
+			sched_block(due);
+			return false;
+		}
+		v->halted = false;
+	}
+	if (vec >= 0) {
+		if (vmm->can_inject_intr(v) && !vmm->inject(v, VM_EVENT_EXTINT, (uint8_t)vec, false, 0)) {
+			pc_vcpu_taken(v, (uint8_t)vec);
+		} else {
+			vmm->want_intr_window(v, true);
+			/* As in deliver_irq: look again soon in any case. */
+			if (!vmm->event_queued(v))
+				sched_arm_deadline(now + tsc_hz() / 10000);
+		}
+	}
+	if (due)
+		sched_arm_deadline(due);	/* out of the guest when its timer is due */
+	return true;
+}
+
 static bool vm_running(struct vm *vm)
 {
 	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING;
@@ -508,17 +598,22 @@ void vcpu_task(void *arg)
 
 		if (v->timer_tsc)
 			testdev_poll(v);
-		if (v->halted) {
-			/* Asleep until an interrupt is posted, or until the
-			 * test timer is due. */
-			if (!irq_waiting(v)) {
-				sched_block(v->timer_tsc);
-				continue;
+		if (v->lapic) {
+			if (!pc_step(v))
+				continue;	/* asleep, or waiting for SIPI */
+		} else {
+			if (v->halted) {
+				/* Asleep until an interrupt is posted, or until
+				 * the test timer is due. */
+				if (!irq_waiting(v)) {
+					sched_block(v->timer_tsc);
+					continue;
+				}
+				v->halted = false;
 			}
-			v->halted = false;
+			if (v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3])
+				deliver_irq(v);
 		}
-		if (v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3])
-			deliver_irq(v);
 		if (v->timer_tsc)		/* be back out when the guest's timer is due */
 			sched_arm_deadline(v->timer_tsc);
 		if (vmm->vcpu_run(v, &e)) {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include "vmm/msr.h"
+#include "vmm/dev/vlapic.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
@@ -18,6 +19,7 @@
 #define MSR_SYSENTER_EIP	0x176
 #define MSR_MISC_ENABLE		0x1a0
 #define MSR_PAT			0x277
+#define MSR_TSC_DEADLINE	0x6e0
 #define MSR_EFER		0xc0000080
 #define MSR_STAR		0xc0000081
 #define MSR_LSTAR		0xc0000082
@@ -89,7 +91,12 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 		return 0;
 	}
 	case MSR_APIC_BASE:
-		*val = apic_base(v);
+		*val = v->lapic ? v->lapic->base_msr : apic_base(v);
+		return 0;
+	case MSR_TSC_DEADLINE:
+		if (!v->lapic)
+			return -EPERM;
+		*val = vlapic_get_tsc_deadline(v->lapic);
 		return 0;
 	case MSR_MISC_ENABLE:
 		*val = 1;			/* fast strings */
@@ -133,8 +140,16 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 			return -EPERM;
 		return vmm->set_reg(v, VM_REG_PAT, val) ? -EPERM : 0;
 	case MSR_APIC_BASE:
-		/* No relocation or x2APIC switch: only the value it has. */
+		/* No relocation or x2APIC switch: only the value it has
+		 * (with a local APIC, its enable bit may change). */
+		if (v->lapic)
+			return vlapic_set_base(v->lapic, val) ? -EPERM : 0;
 		return val == apic_base(v) ? 0 : -EPERM;
+	case MSR_TSC_DEADLINE:
+		if (!v->lapic)
+			return -EPERM;
+		vlapic_set_tsc_deadline(v->lapic, val);
+		return 0;
 	case MSR_MISC_ENABLE:
 		return val == 1 ? 0 : -EPERM;
 	case MSR_BIOS_SIGN_ID:

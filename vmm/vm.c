@@ -18,6 +18,7 @@
 #include "vmm/dev/ns16550.h"
 #include "vmm/dev/testdev.h"
 #include "vmm/loader.h"
+#include "vmm/pc.h"
 #include "vmm/vm.h"
 #include "vmm/vmm_priv.h"
 
@@ -129,15 +130,34 @@ static int attach_uart(struct vm *vm)
 	return iobus_register(&vm->pio, 0x3f8, 8, &d);
 }
 
-void vcpu_post_irq(struct vcpu *v, uint8_t vector)
+static void vcpu_kick(struct vcpu *v)
 {
-	uint64_t f;
+	uint64_t f = spin_lock_irqsave(&v->vm->lock);
 
-	__atomic_fetch_or(&v->irq_pending[vector / 64], 1ull << (vector % 64), __ATOMIC_RELEASE);
-	f = spin_lock_irqsave(&v->vm->lock);
 	if (v->task)
 		sched_wake(v->task);
 	spin_unlock_irqrestore(&v->vm->lock, f);
+}
+
+void vcpu_post_irq(struct vcpu *v, uint8_t vector)
+{
+	__atomic_fetch_or(&v->irq_pending[vector / 64], 1ull << (vector % 64), __ATOMIC_RELEASE);
+	vcpu_kick(v);
+}
+
+void vcpu_post_irq_level(struct vcpu *v, uint8_t vector)
+{
+	/* The level bit first: whoever drains the pending bit finds it. */
+	__atomic_fetch_or(&v->irq_level[vector / 64], 1ull << (vector % 64), __ATOMIC_RELEASE);
+	vcpu_post_irq(v, vector);
+}
+
+void vcpu_post_event(struct vcpu *v, uint32_t ev, uint8_t sipi_vector)
+{
+	if (ev & VCPU_EV_SIPI)
+		__atomic_store_n(&v->sipi_vector, sipi_vector, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&v->events, ev, __ATOMIC_RELEASE);
+	vcpu_kick(v);
 }
 
 /* Guest RAM: the largest 2 MiB-aligned runs we can get, so that the
@@ -191,6 +211,7 @@ static void free_vm(struct vm *vm)
 		page_free(vm->mem[i].hpa, vm->mem[i].len / PAGE_SIZE);
 	kfree(vm->testdev);
 	kfree(vm->uart);
+	pc_free(vm);
 	kfree(vm);
 }
 
@@ -208,6 +229,12 @@ static bool name_ok(const char *n)
 
 /* Runs on the vCPU's own pCPU: the back end's per-vCPU state (a VMCS)
  * belongs to the CPU that creates it. */
+/* A Linux bzImage: the boot protocol's "HdrS" at 0x202. */
+static bool is_bzimage(const void *img, size_t len)
+{
+	return len > 0x206 && !memcmp((const char *)img + 0x202, "HdrS", 4);
+}
+
 static int init_vcpus(struct vm *vm, const struct guest_entry *ge)
 {
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
@@ -220,6 +247,8 @@ static int init_vcpus(struct vm *vm, const struct guest_entry *ge)
 		v->vm = vm;
 		v->cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % ncpus;
 		vm->vcpus[i] = v;
+		if (vm->pc)
+			pc_attach_vcpu(v);
 		r = vmm_on_cpu(v->cpu, vcpu_setup, v, (void *)ge);
 		if (r)
 			return r;
@@ -233,6 +262,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	struct guest_entry ge;
 	struct vm *vm;
 	uint32_t slot = MAX_VMS;
+	bool linux_guest;
 	uint64_t f;
 	int r;
 
@@ -288,12 +318,32 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		goto fail;
 	}
 	gm = (struct guest_mem){ gm_map, vm, vm->ram_bytes };
-	r = loader_elf64(&gm, cfg->image, cfg->image_len, &ge, err, errlen);
+	linux_guest = is_bzimage(cfg->image, cfg->image_len);
+	if (linux_guest) {
+		char cmdline[LOADER_CMDLINE_MAX];
+		struct linux_boot lb = { cfg->image, cfg->image_len, cfg->initrd, cfg->initrd_len,
+					 cmdline, vm->nvcpus };
+
+		if (vm->ram_bytes > LOADER_RAM_MAX) {
+			ksnprintf(err, errlen, "a Linux guest has at most %llu MiB",
+				  (unsigned long long)(LOADER_RAM_MAX >> 20));
+			r = -EINVAL;
+			goto fail;
+		}
+		/* The platform's facts go first, so the operator's line can
+		 * override them: the TSC rate (no PIT calibration), no ACPI,
+		 * the 8042 for reboot, COM1 as the console. */
+		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu acpi=off reboot=k %s",
+			  (unsigned long long)(tsc_hz() / 1000), cfg->cmdline ? cfg->cmdline : "");
+		r = loader_linux(&gm, &lb, &ge, err, errlen);
+	} else {
+		r = loader_elf64(&gm, cfg->image, cfg->image_len, &ge, err, errlen);
+	}
 	if (r)
 		goto fail;
 	r = testdev_attach(vm);
 	if (!r)
-		r = attach_uart(vm);
+		r = linux_guest ? pc_attach(vm) : attach_uart(vm);
 	if (r) {
 		ksnprintf(err, errlen, "cannot attach devices (%d)", r);
 		goto fail;

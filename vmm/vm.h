@@ -39,6 +39,11 @@ struct vcpu {
 	uint64_t *gpr;
 	struct task *task;		/* [v] the task running it; NULL once it ends */
 	uint64_t irq_pending[4];	/* [a] external interrupt vectors */
+	uint64_t irq_level[4];		/* [a] ...of them level-triggered */
+	uint32_t events;		/* [a] VCPU_EV_*: NMI, INIT, SIPI */
+	uint8_t sipi_vector;		/* [a] with VCPU_EV_SIPI */
+	struct vlapic *lapic;		/* [c] PC platform only, else NULL */
+	bool wait_sipi;			/* [c] an AP before its start-up IPI */
 	bool halted;			/* [c] in HLT, waiting for an interrupt */
 	uint64_t timer_tsc;		/* [c] test device timer deadline, 0: off */
 	uint8_t timer_vector;		/* [c] */
@@ -79,6 +84,7 @@ struct vm {
 	uint32_t vcpus_running;		/* [v] vCPU tasks not yet ended */
 	void *testdev;			/* [I] */
 	void *uart;			/* [I] the 16550 at 0x3f8 */
+	struct pc *pc;			/* [I] the PC platform (Linux guests), or NULL */
 };
 
 /* One byte of the guest's console output (the UART, the debug port):
@@ -87,6 +93,14 @@ void vm_console_putc(struct vm *vm, char c);
 
 /* Posts an external interrupt to a vCPU and wakes it. Any context. */
 void vcpu_post_irq(struct vcpu *v, uint8_t vector);
+/* The same for a level-triggered vector (its EOI goes to the I/O APIC). */
+void vcpu_post_irq_level(struct vcpu *v, uint8_t vector);
+
+#define VCPU_EV_NMI  1u
+#define VCPU_EV_INIT 2u
+#define VCPU_EV_SIPI 4u
+/* Posts an NMI, INIT or start-up IPI and wakes the vCPU. */
+void vcpu_post_event(struct vcpu *v, uint32_t ev, uint8_t sipi_vector);
 
 /* Host pointer for [gpa, gpa+len) inside guest RAM, or NULL. */
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);

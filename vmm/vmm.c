@@ -91,12 +91,20 @@ int vcpu_setup(void *vcpu, void *entry)
 
 	if (r)
 		return r;
-	/* Application processors wait for INIT/SIPI in a later issue; for
-	 * now every vCPU starts at the image's entry point. */
+	if (ge->mode != GUEST_MODE_LONG)
+		return -EINVAL;		/* 32-bit entry: not in the back ends yet */
+	/* On the PC platform application processors wait for INIT/SIPI
+	 * (pc_attach_vcpu); the test guests start every vCPU at the
+	 * image's entry point, each with its own stack. */
 	r |= vmm->set_reg(v, VM_REG_RIP, ge->rip);
 	r |= vmm->set_reg(v, VM_REG_RSP, ge->rsp - 0x10000 * v->id);
 	r |= vmm->set_reg(v, VM_REG_CR3, ge->cr3);
 	r |= vmm->set_reg(v, VM_REG_RDI, v->id);
+	r |= vmm->set_reg(v, VM_REG_RSI, ge->rsi);
+	r |= vmm->set_reg(v, VM_REG_RAX, ge->rax);
+	r |= vmm->set_reg(v, VM_REG_RBX, ge->rbx);
+	if (ge->gdt_limit)
+		r |= vmm->set_boot_segs(v, ge->cs, ge->ds, ge->gdt_base, ge->gdt_limit);
 	return r ? -EIO : 0;
 }
 

@@ -126,6 +126,15 @@ struct vmm_ops {
 	bool (*can_inject_intr)(struct vcpu *v);
 	/* An event is queued for the next entry (injected or re-delivered). */
 	bool (*event_queued)(struct vcpu *v);
+	/* Loads the guest's boot GDT and the selectors its entry state
+	 * uses (flat segments as set up by vcpu_init, only the selectors
+	 * and GDTR change), e.g. Linux's __BOOT_CS/__BOOT_DS. */
+	int (*set_boot_segs)(struct vcpu *v, uint16_t cs, uint16_t ds,
+			     uint64_t gdt_base, uint16_t gdt_limit);
+	/* Puts an application processor in the state a start-up IPI with
+	 * this vector gives (real mode at vector * 4096, SDM 8.4.4.1).
+	 * NULL when the back end cannot. */
+	int (*vcpu_sipi)(struct vcpu *v, uint8_t vector);
 };
 
 extern const struct vmm_ops vmx_ops, svm_ops;
@@ -147,6 +156,10 @@ struct vm_config {
 	uint32_t vcpus;			/* 1..VM_MAX_VCPUS */
 	const void *image;		/* the guest kernel, copied at create */
 	size_t image_len;
+	/* Linux bzImage guests (the PC platform): */
+	const void *initrd;		/* NULL: none */
+	size_t initrd_len;
+	const char *cmdline;		/* NULL: empty */
 };
 
 /* Creates a VM (memory zeroed, image loaded, vCPUs set up, not running).

@@ -196,6 +196,8 @@ uint32_t pci_cfg_read(struct pci_bus *b, unsigned devfn, unsigned off, unsigned 
 	 * which is how Linux tells an empty slot (vendor 0xffff). */
 	if (!f || size < 1 || size > 4 || off + size > PCI_CFG_SIZE)
 		return ones(size);
+	if (f->cfg_reading)
+		f->cfg_reading(f->ctx, off, size);
 	return pci_func_get(f, off, size);
 }
 

@@ -80,7 +80,10 @@ struct pci_func {
 	 * iobus's io_dev callbacks return (0, or -EINVAL to fault the VM). */
 	int (*bar_read)(void *ctx, unsigned bar, uint64_t off, unsigned size, uint64_t *val);
 	int (*bar_write)(void *ctx, unsigned bar, uint64_t off, unsigned size, uint64_t val);
-	/* After a guest write to config space [off, off+size); may be NULL. */
+	/* Before a guest read of config space [off, off+size) (the device
+	 * may refresh those bytes) and after a guest write to it; may be
+	 * NULL. */
+	void (*cfg_reading)(void *ctx, unsigned off, unsigned size);
 	void (*cfg_written)(void *ctx, unsigned off, unsigned size);
 	/* Function reset (VM reset); may be NULL. */
 	void (*reset)(void *ctx);

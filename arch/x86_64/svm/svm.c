@@ -598,6 +598,19 @@ static bool svm_event_queued(struct vcpu *v)
 	return ((struct svm_vcpu *)v->arch)->pending_evt != 0;
 }
 
+static int svm_set_boot_segs(struct vcpu *v, uint16_t cs, uint16_t ds,
+			     uint64_t gdt_base, uint16_t gdt_limit)
+{
+	struct vmcb *b = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	b->s.cs.sel = cs;
+	b->s.ds.sel = b->s.es.sel = b->s.ss.sel = b->s.fs.sel = b->s.gs.sel = ds;
+	b->s.gdtr.base = gdt_base;
+	b->s.gdtr.limit = gdt_limit;
+	b->c.clean = 0;		/* segments and descriptor tables changed */
+	return 0;
+}
+
 const struct vmm_ops svm_ops = {
 	.name = "svm",
 	.hw_init = svm_hw_init,
@@ -614,4 +627,5 @@ const struct vmm_ops svm_ops = {
 	.want_intr_window = svm_want_intr_window,
 	.can_inject_intr = svm_can_inject_intr,
 	.event_queued = svm_event_queued,
+	.set_boot_segs = svm_set_boot_segs,
 };

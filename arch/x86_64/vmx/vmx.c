@@ -1056,6 +1056,22 @@ static bool vmx_event_queued(struct vcpu *v)
 	return ((struct vmx_vcpu *)v->arch)->pending_intr != 0;
 }
 
+static int vmx_set_boot_segs(struct vcpu *v, uint16_t cs, uint16_t ds,
+			     uint64_t gdt_base, uint16_t gdt_limit)
+{
+	static const uint32_t sels[] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_ES_SEL,
+		VMCS_GUEST_SS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL };
+	int r = 0;
+
+	ensure_loaded(v);
+	r |= vmwrite(VMCS_GUEST_CS_SEL, cs);
+	for (unsigned i = 0; i < sizeof(sels) / sizeof(sels[0]); i++)
+		r |= vmwrite(sels[i], ds);
+	r |= vmwrite(VMCS_GUEST_GDTR_BASE, gdt_base);
+	r |= vmwrite(VMCS_GUEST_GDTR_LIMIT, gdt_limit);
+	return r ? -EIO : 0;
+}
+
 const struct vmm_ops vmx_ops = {
 	.name = "vmx",
 	.hw_init = vmx_hw_init,
@@ -1072,4 +1088,5 @@ const struct vmm_ops vmx_ops = {
 	.want_intr_window = vmx_want_intr_window,
 	.can_inject_intr = vmx_can_inject_intr,
 	.event_queued = vmx_event_queued,
+	.set_boot_segs = vmx_set_boot_segs,
 };

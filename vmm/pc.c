@@ -1,0 +1,419 @@
+/*
+ * The PC platform of a Linux micro-VM: device wiring and interrupt
+ * routing. Lock order: pc->uart_lock, then pc->lock (every platform
+ * device and the I/O APIC), then vm->lock (taken to wake a vCPU).
+ * Local APICs belong to their vCPUs; others reach them only through the
+ * vCPU's mailbox (vcpu_post_*), drained by pc_vcpu_sync on the vCPU.
+ */
+#include <errno.h>
+#include <string.h>
+#include "arch/x86_64/cpu.h"
+#include "drivers/cmos.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/time.h"
+#include "vmm/dev/i8042.h"
+#include "vmm/dev/i8254.h"
+#include "vmm/dev/i8259.h"
+#include "vmm/dev/ioapic.h"
+#include "vmm/dev/mc146818.h"
+#include "vmm/dev/ns16550.h"
+#include "vmm/pc.h"
+#include "vmm/vm.h"
+
+struct pc {
+	struct spinlock lock;
+	struct spinlock uart_lock;
+	struct vm *vm;			/* [I] */
+	struct ioapic ioapic;		/* [p] pc->lock */
+	struct i8254 pit;		/* [p] */
+	struct mc146818 rtc;		/* [p] */
+	struct i8259 pic;		/* [p] */
+	struct i8042 kbd;		/* [p] */
+	struct vlapic lapic[VM_MAX_VCPUS];	/* [c] each its vCPU's */
+};
+
+/* ------------------------------------------------------------ routing */
+
+static void route(struct vm *vm, const struct apic_msg *m, const struct vcpu *from)
+{
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		bool hit;
+
+		switch (m->shorthand) {
+		case 1: hit = v == from; break;
+		case 2: hit = true; break;
+		case 3: hit = v != from; break;
+		default: hit = vlapic_match_dest(&vm->pc->lapic[i], m); break;
+		}
+		if (!hit)
+			continue;
+		switch (m->dm) {
+		case APIC_DM_FIXED:
+		case APIC_DM_LOWEST:
+			if (m->level)
+				vcpu_post_irq_level(v, m->vector);
+			else
+				vcpu_post_irq(v, m->vector);
+			/* Lowest priority: the first one that matches will do
+			 * (SDM 10.6.2.4 lets the chipset choose). */
+			if (m->dm == APIC_DM_LOWEST)
+				return;
+			break;
+		case APIC_DM_NMI:
+			vcpu_post_event(v, VCPU_EV_NMI, 0);
+			break;
+		case APIC_DM_INIT:
+			/* The level de-assert form is a no-op on modern CPUs. */
+			if (m->assert || !m->level)
+				vcpu_post_event(v, VCPU_EV_INIT, 0);
+			break;
+		case APIC_DM_SIPI:
+			vcpu_post_event(v, VCPU_EV_SIPI, m->vector);
+			break;
+		default:
+			break;		/* SMI, ExtINT: nothing answers them here */
+		}
+	}
+}
+
+static void ioapic_deliver(void *ctx, const struct apic_msg *m)
+{
+	route(ctx, m, NULL);
+}
+
+void pc_set_irq(struct vm *vm, unsigned irq, bool level)
+{
+	uint64_t f = spin_lock_irqsave(&vm->pc->lock);
+
+	ioapic_set_irq(&vm->pc->ioapic, irq, level);
+	spin_unlock_irqrestore(&vm->pc->lock, f);
+}
+
+void pc_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	struct apic_msg m;
+
+	/* A device writing anywhere else is a broken guest setup: the
+	 * interrupt is lost, as on a PC where it would hit memory. */
+	if (apic_msg_from_msi(addr, data, &m))
+		return;
+	route(vm, &m, NULL);
+}
+
+/* ------------------------------------------------------------ devices */
+
+static int pit_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	*val = size == 1 ? i8254_read(&pc->pit, (unsigned)off, rdtsc()) : ~0ull;
+	spin_unlock_irqrestore(&pc->lock, f);
+	return 0;
+}
+
+static int pit_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	if (size == 1)
+		i8254_write(&pc->pit, (unsigned)off, (uint8_t)val, rdtsc());
+	spin_unlock_irqrestore(&pc->lock, f);
+	/* vCPU 0 fires the PIT: let it see a new deadline. */
+	if (pc->vm->vcpus[0] && pc->vm->vcpus[0]->task && off == 0)
+		vcpu_post_event(pc->vm->vcpus[0], 0, 0);
+	return 0;
+}
+
+static int port61_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	return pit_read(ctx, 4, size, val);
+}
+
+static int port61_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	return pit_write(ctx, 4, size, val);
+}
+
+static int rtc_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	*val = size == 1 ? mc146818_read(&pc->rtc, (unsigned)off, time_unix()) : ~0ull;
+	spin_unlock_irqrestore(&pc->lock, f);
+	return 0;
+}
+
+static int rtc_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	if (size == 1)
+		mc146818_write(&pc->rtc, (unsigned)off, (uint8_t)val, time_unix());
+	spin_unlock_irqrestore(&pc->lock, f);
+	return 0;
+}
+
+static int pic_read(void *ctx, uint64_t off, unsigned size, uint64_t *val, unsigned chip)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	*val = size == 1 ? i8259_read(&pc->pic, chip, (unsigned)off) : ~0ull;
+	spin_unlock_irqrestore(&pc->lock, f);
+	return 0;
+}
+
+static int pic_write(void *ctx, uint64_t off, unsigned size, uint64_t val, unsigned chip)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	if (size == 1)
+		i8259_write(&pc->pic, chip, (unsigned)off, (uint8_t)val);
+	spin_unlock_irqrestore(&pc->lock, f);
+	return 0;
+}
+
+static int pic0_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return pic_read(c, o, s, v, 0); }
+static int pic1_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return pic_read(c, o, s, v, 1); }
+static int pic0_write(void *c, uint64_t o, unsigned s, uint64_t v) { return pic_write(c, o, s, v, 0); }
+static int pic1_write(void *c, uint64_t o, unsigned s, uint64_t v) { return pic_write(c, o, s, v, 1); }
+
+/* ELCR: 0x4d0 is the master's, 0x4d1 the slave's. */
+static int elcr_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return pic_read(c, 2, s, v, (unsigned)o); }
+static int elcr_write(void *c, uint64_t o, unsigned s, uint64_t v) { return pic_write(c, 2, s, v, (unsigned)o); }
+
+static int kbd_read(void *ctx, uint64_t off, unsigned size, uint64_t *val, unsigned port)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	*val = size == 1 ? i8042_read(&pc->kbd, port) : ~0ull;
+	spin_unlock_irqrestore(&pc->lock, f);
+	return 0;
+}
+
+static int kbd_write(void *ctx, uint64_t off, unsigned size, uint64_t val, unsigned port)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+
+	if (size == 1)
+		i8042_write(&pc->kbd, port, (uint8_t)val);
+	spin_unlock_irqrestore(&pc->lock, f);
+	return 0;
+}
+
+static int kbd_data_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return kbd_read(c, o, s, v, 0); }
+static int kbd_cmd_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return kbd_read(c, o, s, v, 4); }
+static int kbd_data_write(void *c, uint64_t o, unsigned s, uint64_t v) { return kbd_write(c, o, s, v, 0); }
+static int kbd_cmd_write(void *c, uint64_t o, unsigned s, uint64_t v) { return kbd_write(c, o, s, v, 4); }
+
+static void kbd_reset(void *ctx)
+{
+	struct pc *pc = ctx;
+
+	/* Called under pc->lock; vm_stop_reason takes vm->lock (in order). */
+	vm_stop_reason(pc->vm, "guest reset (8042 reset line)");
+}
+
+static int ioapic_mmio_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+	int r = ioapic_read(&pc->ioapic, off, size, val);
+
+	spin_unlock_irqrestore(&pc->lock, f);
+	return r;
+}
+
+static int ioapic_mmio_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->lock);
+	int r = ioapic_write(&pc->ioapic, off, size, val);
+
+	spin_unlock_irqrestore(&pc->lock, f);
+	return r;
+}
+
+/* COM1: the 16550 is shared by all vCPUs of an SMP guest. */
+static int uart_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->uart_lock);
+
+	*val = ns16550_read(pc->vm->uart, (unsigned)off);
+	spin_unlock_irqrestore(&pc->uart_lock, f);
+	return 0;
+}
+
+static int uart_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->uart_lock);
+
+	ns16550_write(pc->vm->uart, (unsigned)off, (uint8_t)val);
+	spin_unlock_irqrestore(&pc->uart_lock, f);
+	return 0;
+}
+
+static void uart_irq(void *ctx, bool level)
+{
+	pc_set_irq(ctx, PC_IRQ_COM1, level);
+}
+
+static void uart_tx(void *ctx, uint8_t b)
+{
+	vm_console_putc(ctx, (char)b);
+}
+
+int pc_attach(struct vm *vm)
+{
+	static const struct { uint16_t port, len; int (*rd)(void *, uint64_t, unsigned, uint64_t *);
+			      int (*wr)(void *, uint64_t, unsigned, uint64_t); const char *name; } ports[] = {
+		{ 0x20, 2, pic0_read, pic0_write, "i8259-master" },
+		{ 0xa0, 2, pic1_read, pic1_write, "i8259-slave" },
+		{ 0x4d0, 2, elcr_read, elcr_write, "i8259-elcr" },
+		{ 0x40, 4, pit_read, pit_write, "i8254" },
+		{ 0x61, 1, port61_read, port61_write, "port61" },
+		{ 0x60, 1, kbd_data_read, kbd_data_write, "i8042-data" },
+		{ 0x64, 1, kbd_cmd_read, kbd_cmd_write, "i8042-cmd" },
+		{ 0x70, 2, rtc_read, rtc_write, "mc146818" },
+		{ 0x3f8, 8, uart_read, uart_write, "ns16550" },
+	};
+	struct pc *pc = kzalloc(sizeof(*pc));
+	int r = 0;
+
+	if (!pc)
+		return -ENOMEM;
+	vm->pc = pc;			/* freed by pc_free */
+	pc->vm = vm;
+	vm->uart = kzalloc(sizeof(struct ns16550));
+	if (!vm->uart)
+		return -ENOMEM;
+	ns16550_init(vm->uart, uart_tx, uart_irq, vm);
+	ioapic_init(&pc->ioapic, vm->nvcpus, ioapic_deliver, vm);
+	i8254_init(&pc->pit, tsc_hz());
+	mc146818_init(&pc->rtc);
+	i8259_init(&pc->pic);
+	i8042_init(&pc->kbd, kbd_reset, pc);
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]) && !r; i++) {
+		struct io_dev d = { ports[i].name, ports[i].rd, ports[i].wr, pc };
+
+		r = iobus_register(&vm->pio, ports[i].port, ports[i].len, &d);
+	}
+	if (!r) {
+		struct io_dev d = { "ioapic", ioapic_mmio_read, ioapic_mmio_write, pc };
+
+		r = iobus_register(&vm->mmio, IOAPIC_BASE, IOAPIC_SIZE, &d);
+	}
+	return r;
+}
+
+/* Called once the vCPUs exist (vm_create). */
+void pc_attach_vcpu(struct vcpu *v)
+{
+	v->lapic = &v->vm->pc->lapic[v->id];
+	vlapic_reset(v->lapic, v->id);
+	/* Application processors wait for INIT and a start-up IPI
+	 * (SDM 8.4.4), as on a PC. */
+	v->wait_sipi = v->id != 0;
+}
+
+void pc_free(struct vm *vm)
+{
+	kfree(vm->pc);
+	vm->pc = NULL;
+}
+
+/* ------------------------------------------------------------ vCPU side */
+
+void pc_vcpu_sync(struct vcpu *v, uint64_t now)
+{
+	struct vlapic *l = v->lapic;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t w;
+
+		if (!__atomic_load_n(&v->irq_pending[i], __ATOMIC_RELAXED))
+			continue;
+		w = __atomic_exchange_n(&v->irq_pending[i], 0, __ATOMIC_ACQ_REL);
+		while (w) {
+			unsigned b = (unsigned)__builtin_ctzll(w);
+			uint64_t bit = 1ull << b;
+			bool level = __atomic_fetch_and(&v->irq_level[i], ~bit, __ATOMIC_ACQ_REL) & bit;
+
+			w &= w - 1;
+			vlapic_accept(l, (uint8_t)(i * 64 + b), level);
+		}
+	}
+	vlapic_timer_poll(l, now);
+	if (v->id == 0) {
+		struct pc *pc = v->vm->pc;
+		bool fire;
+		uint64_t f;
+
+		if (!i8254_due(&pc->pit) || (int64_t)(now - i8254_due(&pc->pit)) < 0)
+			return;
+		f = spin_lock_irqsave(&pc->lock);
+		fire = i8254_poll(&pc->pit, now);
+		if (fire) {		/* an edge on ISA IRQ 0 */
+			ioapic_set_irq(&pc->ioapic, PC_IRQ_PIT, true);
+			ioapic_set_irq(&pc->ioapic, PC_IRQ_PIT, false);
+		}
+		spin_unlock_irqrestore(&pc->lock, f);
+	}
+}
+
+int pc_vcpu_pending(struct vcpu *v)
+{
+	return vlapic_pending(v->lapic);
+}
+
+void pc_vcpu_taken(struct vcpu *v, uint8_t vector)
+{
+	vlapic_ack(v->lapic, vector);
+}
+
+uint64_t pc_vcpu_deadline(struct vcpu *v)
+{
+	uint64_t a = vlapic_timer_due(v->lapic), b = 0;
+
+	if (v->id == 0)
+		b = i8254_due(&v->vm->pc->pit);	/* a racy peek is fine: re-checked */
+	if (!a || (b && (int64_t)(b - a) < 0))
+		return b;
+	return a;
+}
+
+int pc_lapic_read(void *vcpu, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct vcpu *v = vcpu;
+
+	return vlapic_read(v->lapic, (uint32_t)off, size, rdtsc(), val);
+}
+
+int pc_lapic_write(void *vcpu, uint64_t off, unsigned size, uint64_t val)
+{
+	struct vcpu *v = vcpu;
+	struct apic_msg m;
+	uint8_t eoi_vec = 0;
+	int r = vlapic_write(v->lapic, (uint32_t)off, size, val, rdtsc(), &m, &eoi_vec);
+
+	if (r == 1) {
+		route(v->vm, &m, v);
+	} else if (r == 2) {
+		uint64_t f = spin_lock_irqsave(&v->vm->pc->lock);
+
+		ioapic_eoi(&v->vm->pc->ioapic, eoi_vec);
+		spin_unlock_irqrestore(&v->vm->pc->lock, f);
+	}
+	return r < 0 ? r : 0;
+}
