@@ -177,14 +177,15 @@ static void read_phdr(const uint8_t *p, bool is64, uint32_t *type, struct seg *s
  * (what a 64-bit kernel with a 32-bit Multiboot entry looks like): every
  * PT_LOAD segment goes to its physical address. The entry is translated
  * from virtual to physical through the segment that holds it, as GRUB
- * does for higher-half kernels. */
+ * does for higher-half kernels, or taken as physical when no segment's
+ * virtual range holds it. */
 static int load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    uint64_t ram_top, struct kimg *k, char *err, size_t errlen)
 {
 	bool is64;
 	uint64_t entry, phoff;
 	unsigned phnum, phentsize;
-	bool entry_ok = false;
+	bool entry_ok = false, entry_phys = false;
 
 	if (len < 52 || memcmp(img, "\177ELF", 4) || img[5] != 1)
 		return bad(err, errlen, "neither a.out kludge (flag 16) nor a little-endian ELF file");
@@ -207,6 +208,7 @@ static int load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 
 	k->lo = UINT64_MAX;
 	k->hi = 0;
+	k->entry = entry;
 	for (unsigned pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < phnum; i++) {
 			struct seg s;
@@ -225,20 +227,23 @@ static int load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 					k->lo = s.paddr;
 				if (s.paddr + s.memsz > k->hi)
 					k->hi = s.paddr + s.memsz;
-				if (!entry_ok && entry >= s.vaddr && entry - s.vaddr < s.memsz) {
-					entry = entry - s.vaddr + s.paddr;
+				if (!entry_ok && k->entry >= s.vaddr && k->entry - s.vaddr < s.memsz) {
+					entry = k->entry - s.vaddr + s.paddr;
 					entry_ok = true;
 				}
+				if (!entry_phys && k->entry >= s.paddr && k->entry - s.paddr < s.memsz)
+					entry_phys = true;
 			} else if (put(gm, img, &s)) {
 				return bad(err, errlen, "guest RAM not mapped");
 			}
 		}
 		if (pass == 0 && !k->hi)
 			return bad(err, errlen, "no loadable segment");
-		if (pass == 0 && !entry_ok)
+		if (pass == 0 && !entry_ok && !entry_phys)
 			return bad(err, errlen, "entry point not in a loaded segment");
 	}
-	k->entry = entry;
+	if (entry_ok)
+		k->entry = entry;
 	return 0;
 }
 
