@@ -434,8 +434,9 @@ static bool complete_exit(struct vcpu *v, struct vm_exit *e)
 		v->len_cr3 = cr3;
 		v->len_code = (uint8_t)e->code;
 	}
-	if (reg(v, VM_REG_CS_MODE) == 16)
-		return false;		/* 16-bit code: not decoded, the VM stops */
+	/* 16-bit code (an AP's start-up trampoline) is decoded as 32-bit:
+	 * none of these instructions has a displacement or immediate, so
+	 * their length does not depend on the default operand size. */
 	n = fetch_insn(v, code);
 	len = decode_sys_len(code, n, reg(v, VM_REG_CS_MODE) == 64, &gpr);
 	if (len <= 0 || (need_gpr && gpr >= VM_REG_COUNT))

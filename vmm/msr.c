@@ -20,6 +20,7 @@
 #define MSR_MISC_ENABLE		0x1a0
 #define MSR_PAT			0x277
 #define MSR_TSC_DEADLINE	0x6e0
+#define MSR_AMD_INT_PENDING	0xc0010055	/* interrupt pending message (K8) */
 #define MSR_EFER		0xc0000080
 #define MSR_STAR		0xc0000081
 #define MSR_LSTAR		0xc0000082
@@ -103,6 +104,11 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 		return 0;
 	case MSR_BIOS_SIGN_ID:
 		*val = 0;			/* no microcode revision to show */
+		return 0;
+	case MSR_AMD_INT_PENDING:
+		/* Linux reads it on AMD to decide on a C1E workaround: no
+		 * SMI or C1E message is ever pending here. */
+		*val = 0;
 		return 0;
 	default:
 		return -EPERM;
@@ -192,11 +198,14 @@ int cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 		if ((efer & EFER_LMA) && !(val & (1ull << 31)))
 			return -EPERM;
 		/* Turning paging on with EFER.LME set enters long mode, which
-		 * needs CR4.PAE (SDM Vol 3A 9.8.5: #GP otherwise). */
-		if ((val & (1ull << 31)) && (efer & EFER_LME)) {
+		 * needs CR4.PAE (SDM Vol 3A 9.8.5: #GP otherwise); the CPU
+		 * then sets EFER.LMA, which, the write being ours, we do. */
+		if ((val & (1ull << 31)) && (efer & EFER_LME) && !(efer & EFER_LMA)) {
 			uint64_t cr4;
 
 			if (vmm->get_reg(v, VM_REG_CR4, &cr4) || !(cr4 & (1u << 5)))
+				return -EPERM;
+			if (vmm->set_reg(v, VM_REG_EFER, efer | EFER_LMA))
 				return -EPERM;
 		}
 		return vmm->set_reg(v, VM_REG_CR0, val) ? -EPERM : 0;

@@ -331,9 +331,11 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 			goto fail;
 		}
 		/* The platform's facts go first, so the operator's line can
-		 * override them: the TSC rate (no PIT calibration), no ACPI,
+		 * override them: the TSC rate (no PIT calibration) and that it is
+		 * reliable (the host's invariant TSC, not watched against
+		 * jiffies that a busy host delays), no ACPI,
 		 * the 8042 for reboot, COM1 as the console. */
-		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu acpi=off reboot=k %s",
+		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu tsc=reliable acpi=off reboot=k %s",
 			  (unsigned long long)(tsc_hz() / 1000), cfg->cmdline ? cfg->cmdline : "");
 		r = loader_linux(&gm, &lb, &ge, err, errlen);
 	} else {

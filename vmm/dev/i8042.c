@@ -4,6 +4,7 @@
 
 #define ST_OBF 0x01		/* output buffer full */
 #define ST_SYS 0x04		/* system flag: self-test passed at power-on */
+#define ST_UNLOCKED 0x10	/* keyboard not inhibited (the bit is active low) */
 
 void i8042_init(struct i8042 *k, void (*reset)(void *), void *ctx)
 {
@@ -15,7 +16,7 @@ void i8042_init(struct i8042 *k, void (*reset)(void *), void *ctx)
 uint8_t i8042_read(struct i8042 *k, unsigned off)
 {
 	if (off == 4)
-		return ST_SYS | (k->has_out ? ST_OBF : 0);
+		return ST_SYS | ST_UNLOCKED | (k->has_out ? ST_OBF : 0);
 	if (off == 0 && k->has_out) {
 		k->has_out = 0;
 		return k->out;

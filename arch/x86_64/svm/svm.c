@@ -611,6 +611,40 @@ static int svm_set_boot_segs(struct vcpu *v, uint16_t cs, uint16_t ds,
 	return 0;
 }
 
+/* The state after INIT and a start-up IPI (SDM Vol 3A 8.4.4, Table 9-1;
+ * APM 15.19 lets a guest run in real mode with nested paging). */
+static int svm_vcpu_sipi(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb *b = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	seg(&b->s.cs, (uint16_t)(vector << 8), 0x9b, 0xffff);
+	b->s.cs.base = (uint64_t)vector << 12;
+	seg(&b->s.ds, 0, 0x93, 0xffff);
+	seg(&b->s.es, 0, 0x93, 0xffff);
+	seg(&b->s.ss, 0, 0x93, 0xffff);
+	seg(&b->s.fs, 0, 0x93, 0xffff);
+	seg(&b->s.gs, 0, 0x93, 0xffff);
+	seg(&b->s.ldtr, 0, 0x82, 0xffff);
+	seg(&b->s.tr, 0, 0x8b, 0xffff);
+	b->s.gdtr.base = b->s.idtr.base = 0;
+	b->s.gdtr.limit = b->s.idtr.limit = 0xffff;
+	b->s.efer = EFER_SVME;
+	b->s.cr0 = X86_CR0_ET;
+	b->s.cr3 = 0;
+	b->s.cr4 = 0;
+	b->s.rflags = 0x2;
+	b->s.rip = 0;
+	b->s.rsp = 0;
+	b->s.cpl = 0;
+	b->c.int_state = 0;
+	b->c.event_inj = 0;
+	b->c.clean = 0;
+	for (int i = VM_REG_RAX; i <= VM_REG_R15; i++)
+		if (i != VM_REG_RSP)
+			v->gpr[i] = 0;
+	return 0;
+}
+
 const struct vmm_ops svm_ops = {
 	.name = "svm",
 	.hw_init = svm_hw_init,
@@ -628,4 +662,5 @@ const struct vmm_ops svm_ops = {
 	.can_inject_intr = svm_can_inject_intr,
 	.event_queued = svm_event_queued,
 	.set_boot_segs = svm_set_boot_segs,
+	.vcpu_sipi = svm_vcpu_sipi,
 };

@@ -1072,6 +1072,56 @@ static int vmx_set_boot_segs(struct vcpu *v, uint16_t cs, uint16_t ds,
 	return r ? -EIO : 0;
 }
 
+/* The state after INIT and a start-up IPI (SDM Vol 3A 8.4.4 and Table
+ * 9-1): real mode at vector * 4096. Needs unrestricted guest (SDM 26.3.1.1
+ * otherwise demands protected mode with paging). */
+static int vmx_vcpu_sipi(struct vcpu *v, uint8_t vector)
+{
+	static const uint32_t data_segs[][4] = {
+		{ VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR },
+		{ VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR },
+		{ VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR },
+		{ VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR },
+		{ VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR },
+	};
+	struct vmx_vcpu *x = v->arch;
+	int r = 0;
+
+	if (!caps.unrestricted)
+		return -ENODEV;
+	ensure_loaded(v);
+	r |= vmx_set_reg(v, VM_REG_EFER, 0);
+	r |= vmx_set_reg(v, VM_REG_CR0, X86_CR0_ET);
+	r |= vmx_set_reg(v, VM_REG_CR4, 0);
+	r |= vmwrite(VMCS_GUEST_CR3, 0);
+	r |= vmwrite(VMCS_GUEST_CS_SEL, (uint64_t)vector << 8);
+	r |= vmwrite(VMCS_GUEST_CS_BASE, (uint64_t)vector << 12);
+	r |= vmwrite(VMCS_GUEST_CS_LIMIT, 0xffff);
+	r |= vmwrite(VMCS_GUEST_CS_AR, 0x9b);
+	for (unsigned i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++) {
+		r |= vmwrite(data_segs[i][0], 0);
+		r |= vmwrite(data_segs[i][1], 0);
+		r |= vmwrite(data_segs[i][2], 0xffff);
+		r |= vmwrite(data_segs[i][3], 0x93);
+	}
+	r |= vmwrite(VMCS_GUEST_TR_LIMIT, 0xffff);
+	r |= vmwrite(VMCS_GUEST_TR_AR, 0x8b);
+	r |= vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+	r |= vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	r |= vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	r |= vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	r |= vmwrite(VMCS_GUEST_RFLAGS, 0x2);
+	r |= vmwrite(VMCS_GUEST_RIP, 0);
+	r |= vmwrite(VMCS_GUEST_RSP, 0);
+	r |= vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	r |= vmwrite(VMCS_GUEST_ACTIVITY, 0);
+	x->pending_intr = 0;
+	for (int i = VM_REG_RAX; i <= VM_REG_R15; i++)
+		if (i != VM_REG_RSP)
+			v->gpr[i] = 0;
+	return r ? -EIO : 0;
+}
+
 const struct vmm_ops vmx_ops = {
 	.name = "vmx",
 	.hw_init = vmx_hw_init,
@@ -1089,4 +1139,5 @@ const struct vmm_ops vmx_ops = {
 	.can_inject_intr = vmx_can_inject_intr,
 	.event_queued = vmx_event_queued,
 	.set_boot_segs = vmx_set_boot_segs,
+	.vcpu_sipi = vmx_vcpu_sipi,
 };
