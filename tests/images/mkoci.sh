@@ -1,0 +1,74 @@
+#!/bin/sh
+# Builds the test container images into one OCI image layout with umoci
+# (Debian's umoci, rootless) from Debian's busybox-static: real layers as a
+# container tool writes them, so tests go through bastion-mkimage's OCI
+# path. One tag per image:
+#   hello   prints "hello from a container", exits 0
+#   exit3   exits with status 3
+#   net     prints its interfaces, routes, resolv.conf and hostname
+#   panic   crashes the guest kernel (sysrq c)
+#   layers  two layers, the second deleting a file (a whiteout) and
+#           replacing a directory's contents (opaque); checks what it sees
+#   user    runs `id` as uid 1000 gid 1000 (config.user)
+# Usage: tests/images/mkoci.sh LAYOUT_DIR
+set -eu
+
+OUT=${1:?usage: mkoci.sh LAYOUT_DIR}
+BUSYBOX=/bin/busybox
+APPLETS="sh echo cat ls ip hostname id test true false sleep uname mount"
+
+command -v umoci >/dev/null || { echo "mkoci.sh: needs umoci (apt-get install umoci)" >&2; exit 1; }
+[ -x "$BUSYBOX" ] && "$BUSYBOX" --help 2>&1 | head -1 | grep -q BusyBox ||
+	{ echo "mkoci.sh: needs busybox-static" >&2; exit 1; }
+file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically' &&
+	{ echo "mkoci.sh: $BUSYBOX is dynamic; install busybox-static" >&2; exit 1; }
+
+WORK=$(mktemp -d "${OUT%/}.work.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+rm -rf "$OUT"
+umoci init --layout "$OUT"
+
+# base: busybox and its applet links, one layer
+umoci new --image "$OUT:base"
+umoci unpack --rootless --image "$OUT:base" "$WORK/base"
+R="$WORK/base/rootfs"
+mkdir -p "$R/bin" "$R/etc" "$R/root"
+cp "$BUSYBOX" "$R/bin/busybox"
+for a in $APPLETS; do ln -s busybox "$R/bin/$a"; done
+printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/:/bin/sh\n' > "$R/etc/passwd"
+printf 'root:x:0:\nuser:x:1000:\n' > "$R/etc/group"
+umoci repack --image "$OUT:base" "$WORK/base"
+umoci config --image "$OUT:base" --config.env=PATH=/bin --config.workingdir=/root \
+	--config.entrypoint=/bin/sh --config.entrypoint=-c
+
+image() {	# image NAME CMD [umoci config options...]
+	name=$1; cmd=$2; shift 2
+	umoci tag --image "$OUT:base" "$name"
+	umoci config --image "$OUT:$name" --config.cmd="$cmd" "$@"
+}
+image hello 'echo hello from a container'
+image exit3 'exit 3'
+image net 'ip addr; ip route; cat /etc/resolv.conf; echo hostname=$(hostname)'
+image panic 'echo c > /proc/sysrq-trigger; sleep 5; echo still alive'
+image user 'id' --config.user=user
+
+# layers: a second and third layer over base, made by umoci from the
+# difference of two unpacked trees (whiteouts, an opaque directory).
+umoci tag --image "$OUT:base" layers
+umoci unpack --rootless --image "$OUT:layers" "$WORK/l"
+R="$WORK/l/rootfs"
+mkdir -p "$R/data/old"
+echo secret > "$R/etc/secret"
+echo a > "$R/data/old/a"
+echo b > "$R/data/b"
+umoci repack --image "$OUT:layers" "$WORK/l"
+rm -f "$R/etc/secret"
+rm -rf "$R/data/old"
+mkdir "$R/data/old"
+echo c > "$R/data/old/c"
+ln "$R/data/b" "$R/data/b-link"
+umoci repack --image "$OUT:layers" "$WORK/l"
+umoci config --image "$OUT:layers" --config.cmd='test ! -e /etc/secret && test ! -e /data/old/a && test -f /data/old/c && test "$(cat /data/b-link)" = b && echo layers ok'
+
+umoci rm --image "$OUT:base"
+umoci gc --layout "$OUT"
