@@ -149,6 +149,143 @@ static int m_vm_stop(struct rpc_call *c)
 	return 0;
 }
 
+static console_module_fn modules;
+
+/* Copies a string parameter into buf (NUL-terminated); "" when absent. */
+static void str_param(struct rpc_call *c, const char *name, char *buf, size_t len)
+{
+	const char *p;
+	size_t n;
+
+	buf[0] = 0;
+	if (rpc_param_str(c, name, &p, &n))
+		return;
+	n = n < len - 1 ? n : len - 1;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+}
+
+static struct vm *named_vm(struct rpc_call *c)
+{
+	char name[VM_NAME_MAX];
+
+	str_param(c, "name", name, sizeof(name));
+	return vm_find(name);
+}
+
+static int m_vm_start(struct rpc_call *c)
+{
+	struct vm *vm = named_vm(c);
+
+	if (!vm)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no VM named that");
+	if (vm_start(vm))
+		return rpc_fail(c, RPC_ERR_CONFLICT, "the VM is not in the created state");
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
+static int m_vm_shutdown(struct rpc_call *c)
+{
+	struct vm *vm = named_vm(c);
+	int64_t grace = 10000;
+
+	if (!vm)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no VM named that");
+	rpc_param_int(c, "grace_ms", &grace);
+	if (vm_shutdown(vm, (uint32_t)grace))
+		return rpc_fail(c, RPC_ERR_CONFLICT, "the VM is not running");
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
+static int m_vm_destroy(struct rpc_call *c)
+{
+	struct vm *vm = named_vm(c);
+
+	if (!vm)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no VM named that");
+	if (vm_destroy(vm))
+		return rpc_fail(c, RPC_ERR_CONFLICT, "the VM is still running: stop it first");
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
+static char tail_buf[4096];	/* the console task is the only caller */
+
+static int m_vm_console(struct rpc_call *c)
+{
+	struct vm *vm = named_vm(c);
+	int64_t bytes = 2048;
+
+	if (!vm)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no VM named that");
+	rpc_param_int(c, "bytes", &bytes);
+	vm_console_tail(vm, tail_buf, (size_t)bytes + 1);
+	jw_str(rpc_result(c), tail_buf);
+	return 0;
+}
+
+/* vm.create from boot modules: a guest kernel and a container image
+ * (an initramfs made by bastion-mkimage). */
+static int m_vm_create(struct rpc_call *c)
+{
+	char name[VM_NAME_MAX], kernel[64], image[64], cmdline[512];
+	struct vm_config cfg = { 0 };
+	int64_t mem = 256, vcpus = 1;
+	struct vm *vm;
+	char err[120];
+	int r;
+
+	str_param(c, "name", name, sizeof(name));
+	str_param(c, "kernel", kernel, sizeof(kernel));
+	str_param(c, "image", image, sizeof(image));
+	str_param(c, "cmdline", cmdline, sizeof(cmdline));
+	rpc_param_int(c, "memory_mib", &mem);
+	rpc_param_int(c, "vcpus", &vcpus);
+	cfg.name = name;
+	cfg.memory_mib = (uint32_t)mem;
+	cfg.vcpus = (uint32_t)vcpus;
+	cfg.cmdline = cmdline;
+	cfg.image = modules ? modules(kernel[0] ? kernel : "vmlinuz", &cfg.image_len) : NULL;
+	if (!cfg.image)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no boot module named \"%s\"",
+				kernel[0] ? kernel : "vmlinuz");
+	if (image[0]) {
+		cfg.initrd = modules(image, &cfg.initrd_len);
+		if (!cfg.initrd)
+			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no boot module named \"%s\"", image);
+	}
+	r = vm_create(&cfg, &vm, err, sizeof(err));
+	if (r)
+		return rpc_fail(c, r == -EEXIST ? RPC_ERR_CONFLICT : RPC_ERR_PARAMS,
+				"%s", err);
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
+static const struct rpc_param create_params[] = {
+	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
+	{ "image", RPC_P_STR, 0, 1, 63 },
+	{ "kernel", RPC_P_STR, 0, 1, 63 },
+	{ "cmdline", RPC_P_STR, 0, 0, 511 },
+	{ "memory_mib", RPC_P_INT, 0, 2, VM_MAX_MEM_MIB },
+	{ "vcpus", RPC_P_INT, 0, 1, VM_MAX_VCPUS },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct rpc_param shutdown_params[] = {
+	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
+	{ "grace_ms", RPC_P_INT, 0, 0, 600000 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct rpc_param console_params[] = {
+	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
+	{ "bytes", RPC_P_INT, 0, 1, sizeof(tail_buf) - 1 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
 static const struct rpc_param name_param[] = {
 	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
 	{ NULL, 0, 0, 0, 0 },
@@ -158,6 +295,11 @@ static const struct rpc_method vm_methods[] = {
 	{ .name = "vm.list", .fn = m_vm_list },
 	{ .name = "vm.stats", .fn = m_vm_stats, .params = name_param },
 	{ .name = "vm.stop", .fn = m_vm_stop, .flags = RPC_MUTATING, .params = name_param },
+	{ .name = "vm.create", .fn = m_vm_create, .flags = RPC_MUTATING, .params = create_params },
+	{ .name = "vm.start", .fn = m_vm_start, .flags = RPC_MUTATING, .params = name_param },
+	{ .name = "vm.shutdown", .fn = m_vm_shutdown, .flags = RPC_MUTATING, .params = shutdown_params },
+	{ .name = "vm.destroy", .fn = m_vm_destroy, .flags = RPC_MUTATING, .params = name_param },
+	{ .name = "vm.console", .fn = m_vm_console, .params = console_params },
 };
 
 static const struct rpc_table vm_table = { vm_methods, ARRAY_SIZE(vm_methods) };
@@ -190,14 +332,17 @@ static void console_task(void *arg)
 	rpc_session_destroy(s);
 }
 
-int console_start(void)
+int console_start(console_module_fn lookup)
 {
 	static const struct rpc_session_cfg cfg = {
 		.identity = "serial-console", .role = RPC_ROLE_ADMIN,
 		.write = serial_write,
 	};
 	struct rpc_session *s;
-	int r = rpc_session_create(&server, &cfg, &s);
+	int r;
+
+	modules = lookup;
+	r = rpc_session_create(&server, &cfg, &s);
 
 	if (r)
 		return r;

@@ -224,6 +224,16 @@ static void start_config_vms(void)
  * only waits longer, it never cuts a guest short). */
 static uint64_t free_before_vms;
 
+static const void *find_module(const char *name, size_t *len)
+{
+	const struct boot_module *m = bootinfo_find_module(&bootinfo, name);
+
+	if (!m)
+		return NULL;
+	*len = (size_t)(m->end - m->start);
+	return phys_to_virt(m->start);
+}
+
 static void monitor_task(void *arg)
 {
 	char buf[16];
@@ -239,7 +249,7 @@ static void monitor_task(void *arg)
 	 * console has its own test. */
 	if (test_exit)
 		pr_info("console: off in test.exit runs");
-	else if (console_start())
+	else if (console_start(find_module))
 		pr_err("console: cannot start the serial console");
 	else
 		pr_info("console: JSON-RPC on the serial line (kernel/RPC.md), "
@@ -279,6 +289,7 @@ static void monitor_task(void *arg)
 				system_shutdown(STATUS_OK);
 			}
 		}
+		vm_tick();
 		netstack_poll();
 		sched_block(rdtsc() + tsc_hz() / 10);	/* every 100 ms */
 	}

@@ -274,6 +274,16 @@ static void uart_tx(void *ctx, uint8_t b)
 	vm_console_putc(ctx, (char)b);
 }
 
+void pc_sysrq(struct vm *vm, char key)
+{
+	struct pc *pc = vm->pc;
+	uint64_t f = spin_lock_irqsave(&pc->uart_lock);
+
+	ns16550_break(vm->uart);
+	ns16550_rx(vm->uart, (uint8_t)key);
+	spin_unlock_irqrestore(&pc->uart_lock, f);
+}
+
 int pc_attach(struct vm *vm)
 {
 	static const struct { uint16_t port, len; int (*rd)(void *, uint64_t, unsigned, uint64_t *);

@@ -31,6 +31,10 @@ void pc_set_irq(struct vm *vm, unsigned irq, bool level);
 /* An MSI from a device (virtio-pci MSI-X): routed like an IPI. */
 void pc_msi(struct vm *vm, uint64_t addr, uint32_t data);
 
+/* A magic SysRq on COM1: a break, then key (Linux's serial console
+ * takes the next character after a break as a SysRq command). */
+void pc_sysrq(struct vm *vm, char key);
+
 /* vCPU side (the owning pCPU only). Moves posted interrupts into the
  * local APIC and fires due timers. */
 void pc_vcpu_sync(struct vcpu *v, uint64_t now);

@@ -335,7 +335,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		 * reliable (the host's invariant TSC, not watched against
 		 * jiffies that a busy host delays), no ACPI,
 		 * the 8042 for reboot, COM1 as the console. */
-		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu tsc=reliable acpi=off reboot=k %s",
+		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu tsc=reliable acpi=off reboot=k sysrq_always_enabled %s",
 			  (unsigned long long)(tsc_hz() / 1000), cfg->cmdline ? cfg->cmdline : "");
 		r = loader_linux(&gm, &lb, &ge, err, errlen);
 	} else {
@@ -399,8 +399,84 @@ int vm_start(struct vm *vm)
 
 int vm_stop(struct vm *vm)
 {
+	uint64_t f = spin_lock_irqsave(&vm->lock);
+
+	if (vm->state == VM_RUNNING || vm->state == VM_CREATED)
+		vm->operator_stop = true;
+	spin_unlock_irqrestore(&vm->lock, f);
 	vm_stop_reason(vm, "stopped by the operator");
 	return 0;
+}
+
+int vm_shutdown(struct vm *vm, uint32_t grace_ms)
+{
+	uint64_t f = spin_lock_irqsave(&vm->lock);
+	bool running = vm->state == VM_RUNNING;
+
+	if (running && !vm->kill_at_ms)
+		vm->kill_at_ms = time_ms() + grace_ms;
+	spin_unlock_irqrestore(&vm->lock, f);
+	if (!running)
+		return -EBUSY;
+	if (!vm->pc || !grace_ms)
+		return vm_stop(vm);
+	pc_sysrq(vm, 'e');
+	return 0;
+}
+
+void vm_tick(void)
+{
+	uint64_t now = time_ms();
+
+	for (uint32_t i = 0; i < MAX_VMS; i++) {
+		struct vm *vm = vms[i];
+
+		if (vm && vm->kill_at_ms && now >= vm->kill_at_ms && vm->state == VM_RUNNING) {
+			pr_warn("vm %s: did not stop within its grace period; stopping it", vm->name);
+			vm_stop(vm);
+		}
+	}
+}
+
+size_t vm_console_tail(struct vm *vm, char *buf, size_t len)
+{
+	uint64_t f, end, start, n;
+
+	if (!len)
+		return 0;
+	f = spin_lock_irqsave(&vm->lock);
+	end = vm->console_len;
+	n = len - 1 < VM_CONSOLE_RING ? len - 1 : VM_CONSOLE_RING;
+	start = end > n ? end - n : 0;
+	for (uint64_t i = start; i < end; i++)
+		buf[i - start] = vm->console[i % VM_CONSOLE_RING];
+	spin_unlock_irqrestore(&vm->lock, f);
+	n = end - start;
+	/* Start at a line when the tail was cut. */
+	if (start) {
+		size_t skip = 0;
+
+		while (skip < n && buf[skip] != '\n')
+			skip++;
+		if (skip < n) {
+			skip++;
+			memmove(buf, buf + skip, n - skip);
+			n -= skip;
+		}
+	}
+	buf[n] = 0;
+	return n;
+}
+
+const char *vm_state_name(const struct vm *vm)
+{
+	static const char *const states[] = { "created", "running", "stopping", "stopped" };
+
+	if (vm->state != VM_STOPPED)
+		return states[vm->state];
+	if (vm->exit_status >= 0)
+		return "exited";
+	return vm->operator_stop ? "stopped" : "crashed";
 }
 
 int vm_destroy(struct vm *vm)
@@ -432,14 +508,12 @@ struct vm *vm_find(const char *name)
 
 void vm_print_all(void)
 {
-	static const char *const states[] = { "created", "running", "stopping", "stopped" };
-
 	for (uint32_t i = 0; i < MAX_VMS; i++) {
 		struct vm *vm = vms[i];
 
 		if (!vm)
 			continue;
-		pr_info("vm %s: %s%s%s, %llu MiB, %u vCPU(s)", vm->name, states[vm->state],
+		pr_info("vm %s: %s%s%s, %llu MiB, %u vCPU(s)", vm->name, vm_state_name(vm),
 			vm->stop_reason[0] ? ": " : "", vm->stop_reason,
 			(unsigned long long)(vm->ram_bytes >> 20), vm->nvcpus);
 		vmm_print_stats(vm);
@@ -480,7 +554,6 @@ void vm_destroy_all(void)
 
 int vm_get_info(uint32_t slot, struct vm_info *out)
 {
-	static const char *const states[] = { "created", "running", "stopping", "stopped" };
 	uint64_t mhz = tsc_hz() / 1000000 ? tsc_hz() / 1000000 : 1, f;
 	struct vm *vm;
 
@@ -494,7 +567,7 @@ int vm_get_info(uint32_t slot, struct vm_info *out)
 	}
 	memset(out, 0, sizeof(*out));
 	memcpy(out->name, vm->name, sizeof(out->name));
-	out->state = states[vm->state];
+	out->state = vm_state_name(vm);
 	memcpy(out->reason, vm->stop_reason, sizeof(out->reason));
 	out->exit_status = vm->exit_status;
 	out->memory_mib = (uint32_t)(vm->ram_bytes >> 20);

@@ -85,6 +85,8 @@ struct vm {
 	void *testdev;			/* [I] */
 	void *uart;			/* [I] the 16550 at 0x3f8 */
 	struct pc *pc;			/* [I] the PC platform (Linux guests), or NULL */
+	bool operator_stop;		/* [v] stopped on request, not by itself */
+	uint64_t kill_at_ms;		/* [v] graceful stop: forced at this time, 0: none */
 };
 
 /* One byte of the guest's console output (the UART, the debug port):

@@ -169,6 +169,16 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 int vm_start(struct vm *vm);
 /* Stops a running VM: its vCPUs leave the guest and end. */
 int vm_stop(struct vm *vm);
+/* Asks a Linux guest to end its container (SIGTERM to every process but
+ * init, through the serial console's magic SysRq), and stops the VM by
+ * force after grace_ms if it has not ended by then; other guests are
+ * stopped at once. Returns 0 or -EBUSY (not running). */
+int vm_shutdown(struct vm *vm, uint32_t grace_ms);
+/* The last bytes of the VM's console (up to len - 1, NUL-terminated),
+ * from the start of a line when the ring allows. Returns the length. */
+size_t vm_console_tail(struct vm *vm, char *buf, size_t len);
+/* Called by the host's monitor every 100 ms: forced stops that are due. */
+void vm_tick(void);
 /* Frees a stopped VM; every page goes back zeroed. -EBUSY if running. */
 int vm_destroy(struct vm *vm);
 struct vm *vm_find(const char *name);
@@ -183,7 +193,10 @@ void vm_destroy_all(void);
 /* A snapshot of one VM, for the console and the RPC methods. */
 struct vm_info {
 	char name[VM_NAME_MAX];
-	const char *state;		/* "created", "running", "stopping", "stopped" */
+	/* "created", "running", "stopping", or once stopped: "exited"
+	 * (exit_status holds the status), "stopped" (by the operator) or
+	 * "crashed" (reason says why). */
+	const char *state;
 	char reason[96];		/* why it stopped, "" while running */
 	int exit_status;		/* from the test device, -1: none */
 	uint32_t memory_mib, vcpus;
@@ -195,6 +208,8 @@ struct vm_info {
 
 /* Fills *out for the VM in slot (0..VM_SLOTS-1); -ENOENT if empty. */
 int vm_get_info(uint32_t slot, struct vm_info *out);
+/* The VM's state word as vm_info has it. */
+const char *vm_state_name(const struct vm *vm);
 /* "cpuid", "io", ...: a stable name for each exit code. */
 const char *vm_exit_name(enum vm_exit_code c);
 

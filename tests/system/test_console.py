@@ -95,7 +95,7 @@ def test_host_info(session):
 def test_vm_list(session):
     vms = {v["name"]: v for v in session[2]["result"]}
     assert set(vms) == {"func", "spin"}
-    assert vms["func"]["state"] == "stopped" and vms["func"]["exit_status"] == 0
+    assert vms["func"]["state"] == "exited" and vms["func"]["exit_status"] == 0
     assert vms["spin"]["state"] == "running" and vms["spin"]["vcpus"] == 1
 
 

@@ -17,6 +17,7 @@
 #define MCR_LOOP 0x10
 #define LSR_DR   0x01
 #define LSR_OE   0x02
+#define LSR_BI   0x10
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define IIR_NONE 0x01
@@ -24,10 +25,16 @@
 #define IIR_RDA  0x04
 #define IIR_RLS  0x06
 
+/* The byte at the head of the receive FIFO came with a break condition. */
+static bool head_is_break(const struct ns16550 *u)
+{
+	return u->rx_count && (u->rx_brk & (1u << u->rx_head));
+}
+
 /* The highest-priority pending interrupt (data sheet table 4). */
 static uint8_t iir_id(const struct ns16550 *u)
 {
-	if ((u->ier & IER_RLS) && u->rx_overrun)
+	if ((u->ier & IER_RLS) && (u->rx_overrun || head_is_break(u)))
 		return IIR_RLS;
 	if ((u->ier & IER_RDA) && u->rx_count)
 		return IIR_RDA;
@@ -53,21 +60,34 @@ void ns16550_init(struct ns16550 *u, void (*tx)(void *, uint8_t),
 	u->dll = 1;			/* 115200 baud */
 }
 
-static void rx_push(struct ns16550 *u, uint8_t b)
+static void rx_push(struct ns16550 *u, uint8_t b, bool brk)
 {
+	unsigned slot = (u->rx_head + u->rx_count) % NS16550_FIFO;
+
 	if (u->rx_count == NS16550_FIFO) {
 		u->rx_overrun = true;
 		return;
 	}
-	u->rx[(u->rx_head + u->rx_count) % NS16550_FIFO] = b;
+	u->rx[slot] = b;
+	u->rx_brk = (uint16_t)(brk ? u->rx_brk | (1u << slot) : u->rx_brk & ~(1u << slot));
 	u->rx_count++;
+}
+
+bool ns16550_break(struct ns16550 *u)
+{
+	bool ok = u->rx_count < NS16550_FIFO;
+
+	/* A break arrives as a zero character flagged BI in LSR. */
+	rx_push(u, 0, true);
+	update_irq(u);
+	return ok;
 }
 
 bool ns16550_rx(struct ns16550 *u, uint8_t byte)
 {
 	bool ok = u->rx_count < NS16550_FIFO;
 
-	rx_push(u, byte);
+	rx_push(u, byte, false);
 	update_irq(u);
 	return ok;
 }
@@ -82,6 +102,7 @@ uint8_t ns16550_read(struct ns16550 *u, unsigned off)
 			return u->dll;
 		if (u->rx_count) {
 			v = u->rx[u->rx_head];
+			u->rx_brk = (uint16_t)(u->rx_brk & ~(1u << u->rx_head));
 			u->rx_head = (uint8_t)((u->rx_head + 1) % NS16550_FIFO);
 			u->rx_count--;
 		}
@@ -99,7 +120,7 @@ uint8_t ns16550_read(struct ns16550 *u, unsigned off)
 		return u->mcr;
 	case 5:
 		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0) |
-		    (u->rx_overrun ? LSR_OE : 0);
+		    (u->rx_overrun ? LSR_OE : 0) | (head_is_break(u) ? LSR_BI : 0);
 		u->rx_overrun = false;		/* reading LSR clears OE */
 		break;
 	case 6:
@@ -124,7 +145,7 @@ void ns16550_write(struct ns16550 *u, unsigned off, uint8_t val)
 			return;
 		}
 		if (u->mcr & MCR_LOOP)
-			rx_push(u, val);
+			rx_push(u, val, false);
 		else if (u->tx)
 			u->tx(u->ctx, val);
 		u->thre_pending = true;		/* sent at once: empty again */
@@ -145,6 +166,7 @@ void ns16550_write(struct ns16550 *u, unsigned off, uint8_t val)
 		if (val & 2) {			/* clear the receive FIFO */
 			u->rx_count = 0;
 			u->rx_head = 0;
+			u->rx_brk = 0;
 		}
 		break;
 	case 3:

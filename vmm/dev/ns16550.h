@@ -15,6 +15,7 @@ struct ns16550 {
 	bool thre_pending;	/* a THR-empty interrupt is owed */
 	uint8_t rx[NS16550_FIFO];
 	uint8_t rx_head, rx_count;
+	uint16_t rx_brk;	/* FIFO slots holding a break */
 	bool rx_overrun;
 	void (*tx)(void *ctx, uint8_t byte);
 	void (*irq)(void *ctx, bool level);	/* may be NULL */
@@ -32,5 +33,8 @@ void ns16550_write(struct ns16550 *u, unsigned off, uint8_t val);
 /* Host-side input (a byte for the guest). Returns false when the FIFO is
  * full (the byte is dropped and an overrun is flagged, as on the chip). */
 bool ns16550_rx(struct ns16550 *u, uint8_t byte);
+/* A break condition on the line (what a serial console's magic SysRq
+ * starts with). Same return as ns16550_rx. */
+bool ns16550_break(struct ns16550 *u);
 
 #endif
