@@ -1,0 +1,1 @@
+SRCS_test_vlapic := vmm/dev/vlapic.c
