@@ -105,14 +105,16 @@ struct mb1_boot {
 	const char *cmdline;		/* NULL: empty */
 	const struct mb1_module *mods;
 	uint32_t nmods;			/* 0..LOADER_MB1_MAX_MODS */
+	uint32_t nvcpus;		/* 0: no MP table, else 1..MPTABLE_MAX_CPUS */
 };
 
 /* Loads a Multiboot 1 kernel as QEMU's -kernel does (Multiboot
  * Specification 0.6.96): ELF32 or ELF64 program headers, or the a.out
  * kludge addresses when header flag 16 is set; modules page-aligned above
- * the kernel; the information structure with a memory map in low memory.
- * Returns 0 and *e (32-bit protected mode, EAX = 0x2BADB002, EBX = the
- * information structure), or -ENOEXEC with a reason in err. */
+ * the kernel; the information structure with a memory map in low memory;
+ * an MP table when nvcpus is not 0. Returns 0 and *e (32-bit protected
+ * mode, EAX = 0x2BADB002, EBX = the information structure), -EINVAL
+ * (nvcpus), or -ENOEXEC with a reason in err. */
 int loader_mb1(const struct guest_mem *gm, const struct mb1_boot *b,
 	       struct guest_entry *e, char *err, size_t errlen);
 

@@ -172,6 +172,14 @@ static int place_initrd(const struct bz *z, uint64_t ram_top, uint64_t size, uin
 	return 0;
 }
 
+/* boot.rst "The Zero Page", e820_table. What the loader put in RAM is
+ * left usable: the kernel, initrd and command line are found through
+ * boot_params and kept out of the way by the kernel itself (KASLR's
+ * mem_avoid, memblock reservations), boot_params and the command line
+ * are copied early in x86_64_start_kernel, our page tables and GDT are
+ * replaced before the kernel allocates memory, and Linux reserves all of
+ * the first MiB anyway (arch/x86/kernel/setup.c). Only the BIOS area that
+ * holds the MP table is reserved, as firmware reserves it. */
 static void e820(uint8_t *bp, uint64_t ram_bytes)
 {
 	struct loader_mmap m[LOADER_MMAP_N];

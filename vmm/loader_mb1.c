@@ -7,6 +7,7 @@
 #include <string.h>
 #include "kernel/fmt.h"
 #include "vmm/loader.h"
+#include "vmm/mptable.h"
 
 #define MB1_MAGIC		0x1badb002u
 #define MB1_BOOT_MAGIC		0x2badb002u
@@ -336,6 +337,11 @@ int loader_mb1(const struct guest_mem *gm, const struct mb1_boot *b,
 	struct kimg k;
 	int r;
 
+	if (b->nvcpus > MPTABLE_MAX_CPUS) {
+		ksnprintf(err, errlen, "multiboot: %u vCPUs: the MP table takes 1..%u",
+			  b->nvcpus, MPTABLE_MAX_CPUS);
+		return -EINVAL;
+	}
 	if (ram_top > LOADER_RAM_MAX) {
 		ksnprintf(err, errlen, "multiboot: %llu MiB of RAM: at most %llu",
 			  (unsigned long long)(ram_top >> 20),
@@ -385,6 +391,13 @@ int loader_mb1(const struct guest_mem *gm, const struct mb1_boot *b,
 		return r;
 	if (loader_gdt(gm))
 		return bad(err, errlen, "guest RAM not mapped");
+	if (b->nvcpus) {
+		size_t mpsize = mptable_size(b->nvcpus);
+		void *mp = gm->map(gm->ctx, LOADER_MPTABLE, mpsize);
+
+		if (!mp || mptable_build(mp, mpsize, LOADER_MPTABLE, b->nvcpus))
+			return bad(err, errlen, "guest RAM not mapped");
+	}
 
 	/* MB spec 3.2, machine state: EAX magic, EBX the information
 	 * structure, flat 4 GiB segments, protected mode, paging off,

@@ -7,7 +7,8 @@
  * loader (0 bzImage, 1 Multiboot); bits 1-2 the guest RAM: 4 MiB, 2 MiB,
  * 64 MiB claimed with only 4 MiB mapped, or more than the 3 GiB a guest
  * may have; bit 3 adds an initrd (or two modules); bits 4-7 the vCPU
- * count.
+ * count (for the MP table; 0 means none for Multiboot, -EINVAL for
+ * Linux).
  *
  * Every map() gets a heap block of exactly the length asked for, copied
  * into guest RAM at the end of the run, so ASan catches a write outside
@@ -198,11 +199,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		struct mb1_boot b = {
 			.kernel = data, .kernel_len = size, .cmdline = "kernel quiet",
-			.mods = mods, .nmods = (opt & 8) ? 2 : 0,
+			.mods = mods, .nmods = (opt & 8) ? 2 : 0, .nvcpus = opt >> 4,
 		};
 
 		rc = loader_mb1(&gm, &b, &e, err, sizeof(err));
 		CHECK(rc == 0 || rc == -ENOEXEC);
+		if (!rc && b.nvcpus)
+			CHECK(peek32(LOADER_MPTABLE) == 0x5f504d5f);
 		if (!rc)
 			check_mb1(data, size, &e, b.nmods);
 	}

@@ -214,6 +214,17 @@ static void test_simple_image(void **state)
 	assert_int_equal(ent.rip, MiB + 0x40);
 	assert_int_equal(ent.cr3, 0x1000);
 	assert_int_equal(ent.rsp, 4 * MiB - 16);
+	/* 64-bit mode with the back end's own flat segments: every other
+	 * field of the entry is zero, whatever *e held before */
+	assert_int_equal(ent.mode, GUEST_MODE_LONG);
+	assert_int_equal(ent.rax, 0);
+	assert_int_equal(ent.rbx, 0);
+	assert_int_equal(ent.rsi, 0);
+	assert_int_equal(ent.cs, 0);
+	assert_int_equal(ent.ds, 0);
+	assert_int_equal(ent.gdt_base, 0);
+	assert_int_equal(ent.gdt_limit, 0);
+	assert_true(ram_is(LOADER_GDT, 0x20, FILL));		/* no guest GDT written */
 	assert_memory_equal(gm_state.ram + MiB, im.b + 0x1000, 0x200);
 	assert_true(ram_is(MiB + 0x200, 0x3000 - 0x200, 0));	/* BSS zeroed */
 	assert_true(ram_is(MiB + 0x3000, 4 * MiB - MiB - 0x3000, FILL));

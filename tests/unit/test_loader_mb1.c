@@ -139,12 +139,14 @@ static void elf32(struct img *im, uint32_t vbase, uint32_t entry)
 	mb_header(im, 0x1000, 0x3);		/* page-align modules, memory info */
 }
 
+static uint32_t nvcpus;		/* for the next load() */
+
 static int load(const struct img *im, const char *cmdline, const struct mb1_module *mods,
 		uint32_t nmods, struct guest_entry *e, char *err)
 {
 	struct mb1_boot b = {
 		.kernel = im->b, .kernel_len = im->len, .cmdline = cmdline,
-		.mods = mods, .nmods = nmods,
+		.mods = mods, .nmods = nmods, .nvcpus = nvcpus,
 	};
 
 	memset(e, 0x55, sizeof(*e));
@@ -258,7 +260,9 @@ static void test_elf32_with_modules(void **state)
 	assert_string_equal((char *)gm_state.ram + g32(ma + 40), "empty");
 	assert_true(untouched(0x105000 + sizeof(m0), 0x107000 - 0x105000 - sizeof(m0)));
 	assert_true(untouched(0x107003, 8 * MiB - 0x107003));
-	/* low memory: only the GDT, the information area and the command line */
+	/* low memory: only the GDT, the information area and the command
+	 * line; no MP table unless asked for */
+	assert_true(untouched(LOADER_MPTABLE, 0x10000));
 	assert_true(untouched(0, LOADER_GDT));
 	assert_true(untouched(LOADER_GDT + 0x20, LOADER_MB1_INFO - LOADER_GDT - 0x20));
 	assert_true(untouched(LOADER_MB1_INFO_END, LOADER_CMDLINE - LOADER_MB1_INFO_END));
@@ -501,6 +505,25 @@ static void test_elf_refusals(void **state)
 	assert_true(untouched(0, gm_state.backed));
 }
 
+static void test_mp_table(void **state)
+{
+	struct img im;
+	struct guest_entry e;
+	char err[200];
+
+	(void)state;
+	elf32(&im, 0x100000, 0x100010);
+	nvcpus = 4;
+	assert_int_equal(load(&im, "", NULL, 0, &e, err), 0);
+	assert_memory_equal(gm_state.ram + LOADER_MPTABLE, "_MP_", 4);
+	assert_memory_equal(gm_state.ram + LOADER_MPTABLE + 16, "PCMP", 4);
+	assert_int_equal(rd32(gm_state.ram + LOADER_MPTABLE + 16 + 34) & 0xffff, 4 + 2 + 1 + 16 + 2);
+	assert_true(untouched(LOADER_MPTABLE + 16 + 44 + 4 * 20 + 21 * 8, 0x100));
+	nvcpus = 255;
+	assert_int_equal(load(&im, "", NULL, 0, &e, err), -EINVAL);
+	nvcpus = 0;
+}
+
 static void test_module_and_cmdline_refusals(void **state)
 {
 	struct img im;
@@ -618,6 +641,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aout_kludge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mp_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_module_and_cmdline_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bastion_elf, setup, teardown),
 	};
