@@ -1,0 +1,1 @@
+SRCS_test_ioapic := vmm/dev/ioapic.c vmm/dev/vlapic.c
