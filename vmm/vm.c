@@ -15,6 +15,7 @@
 #include "kernel/pmm.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"
+#include "kernel/unaligned.h"
 #include "vmm/dev/ns16550.h"
 #include "vmm/dev/testdev.h"
 #include "vmm/loader.h"
@@ -235,6 +236,18 @@ static bool is_bzimage(const void *img, size_t len)
 	return len > 0x206 && !memcmp((const char *)img + 0x202, "HdrS", 4);
 }
 
+/* A Multiboot 1 kernel: the magic, 4-byte aligned, in the first 8 KiB
+ * (Multiboot Specification 3.1.1); loader_mb1 checks the rest. */
+static bool is_multiboot1(const void *img, size_t len)
+{
+	const uint8_t *p = img;
+
+	for (size_t off = 0; off + 12 <= len && off < 8192; off += 4)
+		if (ld32(p + off) == 0x1badb002u)
+			return true;
+	return false;
+}
+
 static int init_vcpus(struct vm *vm, const struct guest_entry *ge)
 {
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
@@ -262,7 +275,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	struct guest_entry ge;
 	struct vm *vm;
 	uint32_t slot = MAX_VMS;
-	bool linux_guest;
+	bool linux_guest;	/* the PC platform: Linux and Multiboot kernels */
 	uint64_t f;
 	int r;
 
@@ -338,6 +351,14 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu tsc=reliable acpi=off reboot=k sysrq_always_enabled %s",
 			  (unsigned long long)(tsc_hz() / 1000), cfg->cmdline ? cfg->cmdline : "");
 		r = loader_linux(&gm, &lb, &ge, err, errlen);
+	} else if (is_multiboot1(cfg->image, cfg->image_len)) {
+		/* As QEMU's -kernel: the initrd, if any, is the one module. */
+		struct mb1_module mod = { cfg->initrd, cfg->initrd_len, "initrd" };
+		struct mb1_boot mb = { cfg->image, cfg->image_len, cfg->cmdline,
+				       &mod, cfg->initrd ? 1 : 0, vm->nvcpus };
+
+		linux_guest = true;	/* a PC as well */
+		r = loader_mb1(&gm, &mb, &ge, err, errlen);
 	} else {
 		r = loader_elf64(&gm, cfg->image, cfg->image_len, &ge, err, errlen);
 	}

@@ -91,8 +91,6 @@ int vcpu_setup(void *vcpu, void *entry)
 
 	if (r)
 		return r;
-	if (ge->mode != GUEST_MODE_LONG)
-		return -EINVAL;		/* 32-bit entry: not in the back ends yet */
 	/* On the PC platform application processors wait for INIT/SIPI
 	 * (pc_attach_vcpu); the test guests start every vCPU at the
 	 * image's entry point, each with its own stack. */
@@ -103,8 +101,9 @@ int vcpu_setup(void *vcpu, void *entry)
 	r |= vmm->set_reg(v, VM_REG_RSI, ge->rsi);
 	r |= vmm->set_reg(v, VM_REG_RAX, ge->rax);
 	r |= vmm->set_reg(v, VM_REG_RBX, ge->rbx);
-	if (ge->gdt_limit)
-		r |= vmm->set_boot_segs(v, ge->cs, ge->ds, ge->gdt_base, ge->gdt_limit);
+	if (ge->gdt_limit || ge->mode != GUEST_MODE_LONG)
+		r |= vmm->set_entry_state(v, ge->mode == GUEST_MODE_PROT32, ge->cs, ge->ds,
+					  ge->gdt_base, ge->gdt_limit);
 	return r ? -EIO : 0;
 }
 

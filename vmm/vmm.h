@@ -126,11 +126,12 @@ struct vmm_ops {
 	bool (*can_inject_intr)(struct vcpu *v);
 	/* An event is queued for the next entry (injected or re-delivered). */
 	bool (*event_queued)(struct vcpu *v);
-	/* Loads the guest's boot GDT and the selectors its entry state
-	 * uses (flat segments as set up by vcpu_init, only the selectors
-	 * and GDTR change), e.g. Linux's __BOOT_CS/__BOOT_DS. */
-	int (*set_boot_segs)(struct vcpu *v, uint16_t cs, uint16_t ds,
-			     uint64_t gdt_base, uint16_t gdt_limit);
+	/* The entry state a loader asks for (struct guest_entry): 64-bit
+	 * (as vcpu_init leaves it) or 32-bit protected mode without paging
+	 * (Multiboot), flat segments with these selectors and GDTR (e.g.
+	 * Linux's __BOOT_CS/__BOOT_DS); cs 0 keeps the defaults. */
+	int (*set_entry_state)(struct vcpu *v, bool prot32, uint16_t cs, uint16_t ds,
+			       uint64_t gdt_base, uint16_t gdt_limit);
 	/* Puts an application processor in the state a start-up IPI with
 	 * this vector gives (real mode at vector * 4096, SDM 8.4.4.1).
 	 * NULL when the back end cannot. */

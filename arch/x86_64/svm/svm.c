@@ -598,13 +598,24 @@ static bool svm_event_queued(struct vcpu *v)
 	return ((struct svm_vcpu *)v->arch)->pending_evt != 0;
 }
 
-static int svm_set_boot_segs(struct vcpu *v, uint16_t cs, uint16_t ds,
-			     uint64_t gdt_base, uint16_t gdt_limit)
+static int svm_set_entry_state(struct vcpu *v, bool prot32, uint16_t cs, uint16_t ds,
+			       uint64_t gdt_base, uint16_t gdt_limit)
 {
 	struct vmcb *b = ((struct svm_vcpu *)v->arch)->vmcb;
 
-	b->s.cs.sel = cs;
-	b->s.ds.sel = b->s.es.sel = b->s.ss.sel = b->s.fs.sel = b->s.gs.sel = ds;
+	if (prot32) {
+		/* 32-bit flat, paging off (Multiboot Specification 3.2). */
+		seg(&b->s.cs, 0x08, 0xc9b, 0xffffffff);		/* code, D, G */
+		b->s.efer = EFER_SVME;
+		b->s.cr0 = X86_CR0_PE | X86_CR0_ET;
+		b->s.cr4 = 0;
+		b->s.cr3 = 0;
+		seg(&b->s.tr, 0, 0x8b, 0xffff);
+	}
+	if (cs) {
+		b->s.cs.sel = cs;
+		b->s.ds.sel = b->s.es.sel = b->s.ss.sel = b->s.fs.sel = b->s.gs.sel = ds;
+	}
 	b->s.gdtr.base = gdt_base;
 	b->s.gdtr.limit = gdt_limit;
 	b->c.clean = 0;		/* segments and descriptor tables changed */
@@ -661,6 +672,6 @@ const struct vmm_ops svm_ops = {
 	.want_intr_window = svm_want_intr_window,
 	.can_inject_intr = svm_can_inject_intr,
 	.event_queued = svm_event_queued,
-	.set_boot_segs = svm_set_boot_segs,
+	.set_entry_state = svm_set_entry_state,
 	.vcpu_sipi = svm_vcpu_sipi,
 };

@@ -1056,17 +1056,32 @@ static bool vmx_event_queued(struct vcpu *v)
 	return ((struct vmx_vcpu *)v->arch)->pending_intr != 0;
 }
 
-static int vmx_set_boot_segs(struct vcpu *v, uint16_t cs, uint16_t ds,
-			     uint64_t gdt_base, uint16_t gdt_limit)
+static int vmx_set_entry_state(struct vcpu *v, bool prot32, uint16_t cs, uint16_t ds,
+			       uint64_t gdt_base, uint16_t gdt_limit)
 {
 	static const uint32_t sels[] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_ES_SEL,
 		VMCS_GUEST_SS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL };
 	int r = 0;
 
 	ensure_loaded(v);
-	r |= vmwrite(VMCS_GUEST_CS_SEL, cs);
-	for (unsigned i = 0; i < sizeof(sels) / sizeof(sels[0]); i++)
-		r |= vmwrite(sels[i], ds);
+	if (prot32) {
+		/* 32-bit flat, paging off (Multiboot Specification 3.2):
+		 * needs unrestricted guest (SDM 26.3.1.1). */
+		if (!caps.unrestricted)
+			return -ENODEV;
+		r |= vmx_set_reg(v, VM_REG_EFER, 0);
+		r |= vmx_set_reg(v, VM_REG_CR0, X86_CR0_PE | X86_CR0_ET);
+		r |= vmx_set_reg(v, VM_REG_CR4, 0);
+		r |= vmwrite(VMCS_GUEST_CR3, 0);
+		r |= vmwrite(VMCS_GUEST_CS_AR, 0xc09b);		/* code, D, G */
+		r |= vmwrite(VMCS_GUEST_TR_AR, 0x8b);
+		r |= vmwrite(VMCS_GUEST_TR_LIMIT, 0xffff);
+	}
+	if (cs) {
+		r |= vmwrite(VMCS_GUEST_CS_SEL, cs);
+		for (unsigned i = 0; i < sizeof(sels) / sizeof(sels[0]); i++)
+			r |= vmwrite(sels[i], ds);
+	}
 	r |= vmwrite(VMCS_GUEST_GDTR_BASE, gdt_base);
 	r |= vmwrite(VMCS_GUEST_GDTR_LIMIT, gdt_limit);
 	return r ? -EIO : 0;
@@ -1138,6 +1153,6 @@ const struct vmm_ops vmx_ops = {
 	.want_intr_window = vmx_want_intr_window,
 	.can_inject_intr = vmx_can_inject_intr,
 	.event_queued = vmx_event_queued,
-	.set_boot_segs = vmx_set_boot_segs,
+	.set_entry_state = vmx_set_entry_state,
 	.vcpu_sipi = vmx_vcpu_sipi,
 };
