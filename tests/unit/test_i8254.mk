@@ -1,0 +1,1 @@
+SRCS_test_i8254 := vmm/dev/i8254.c
