@@ -150,7 +150,7 @@ int tree_normalize(const char *in, char *out, size_t outlen)
 			continue;
 		}
 		if (n > TREE_MAX_NAME)
-			return -EINVAL;
+			return -ENAMETOOLONG;
 		if (depth + 1 > TREE_MAX_DEPTH || len + (len ? 1 : 0) + n + 1 > outlen)
 			return -E2BIG;
 		if (len)
@@ -328,8 +328,10 @@ int tree_apply(struct tree *t, const struct tar_entry *e)
 	t->err[0] = '\0';
 	rc = tree_normalize(e->path, np, sizeof(np));
 	if (rc == -EINVAL)
-		return seterr(t, rc, "refused \"%s\": escapes the image root or has a name "
-			      "over %d bytes", e->path, TREE_MAX_NAME);
+		return seterr(t, rc, "refused \"%s\": escapes the image root", e->path);
+	if (rc == -ENAMETOOLONG)
+		return seterr(t, -EINVAL, "refused \"%.200s...\": a name over %d bytes",
+			      e->path, TREE_MAX_NAME);
 	if (rc < 0)
 		return seterr(t, rc, "refused \"%.200s...\": path too long or too deep", e->path);
 

@@ -69,8 +69,8 @@ typedef int (*tree_visit_fn)(void *ctx, const char *path, const struct tree_stat
 int tree_walk(struct tree *t, tree_visit_fn fn, void *ctx);
 
 /* Normalises in (see above) into out, without leading or trailing '/'
- * ("" is the root). Returns 0, -EINVAL (escapes the root, NUL-free but
- * a component longer than TREE_MAX_NAME), -E2BIG (too long or deep). */
+ * ("" is the root). Returns 0, -EINVAL (escapes the root), -ENAMETOOLONG
+ * (a component longer than TREE_MAX_NAME), -E2BIG (too long or deep). */
 int tree_normalize(const char *in, char *out, size_t outlen);
 
 #endif
