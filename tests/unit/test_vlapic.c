@@ -286,6 +286,7 @@ static void test_tpr_ppr_cr8(void **state)
 	vlapic_set_cr8(&l, 0xf7);			/* only 3:0 count */
 	assert_int_equal(rd(TPR, 0), 0x70);
 	assert_int_equal(vlapic_pending(&l), -1);
+	wr(TPR, 0x7a, 0);
 	vlapic_set_cr8(&l, 3);
 	assert_int_equal(rd(TPR, 0), 0x30);		/* TPR[3:0] cleared */
 	assert_int_equal(vlapic_pending(&l), 0x45);
@@ -441,6 +442,11 @@ static void test_msi_decode(void **state)
 	assert_int_equal(m.vector, 0xef);
 	assert_int_equal(m.dm, APIC_DM_LOWEST);
 	assert_true(m.level);
+	assert_int_equal(apic_msg_from_msi(0xfee01008, 0x41, &m), 0);	/* RH alone */
+	assert_false(m.logical);
+	assert_int_equal(apic_msg_from_msi(0xfee01004, 0x41, &m), 0);	/* DM alone */
+	assert_true(m.logical);
+	assert_int_equal(m.dest, 1);
 	assert_int_equal(apic_msg_from_msi(0xfee00000, 0x400, &m), 0);
 	assert_int_equal(m.dm, APIC_DM_NMI);
 	assert_int_equal(apic_msg_from_msi(0xfeefffff, 0xffffffff, &m), 0);
