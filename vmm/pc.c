@@ -9,6 +9,7 @@
 #include <string.h>
 #include "arch/x86_64/cpu.h"
 #include "drivers/cmos.h"
+#include "kernel/drbg.h"
 #include "kernel/heap.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
@@ -18,6 +19,9 @@
 #include "vmm/dev/ioapic.h"
 #include "vmm/dev/mc146818.h"
 #include "vmm/dev/ns16550.h"
+#include "vmm/dev/pci.h"
+#include "vmm/dev/virtio_net.h"
+#include "vmm/dev/virtio_rng.h"
 #include "vmm/pc.h"
 #include "vmm/vm.h"
 
@@ -31,6 +35,13 @@ struct pc {
 	struct i8259 pic;		/* [p] */
 	struct i8042 kbd;		/* [p] */
 	struct vlapic lapic[VM_MAX_VCPUS];	/* [c] each its vCPU's */
+	/* PCI bus 0 and its virtio functions, [q] under pci_lock (taken
+	 * before vm->lock: their MSIs wake vCPUs). */
+	struct spinlock pci_lock;
+	struct guest_mem gm;			/* [I] */
+	struct pci_bus pci;			/* [q] */
+	struct virtio_net net;			/* [q] */
+	struct virtio_rng rng;			/* [q] */
 };
 
 /* ------------------------------------------------------------ routing */
@@ -284,6 +295,93 @@ void pc_sysrq(struct vm *vm, char key)
 	spin_unlock_irqrestore(&pc->uart_lock, f);
 }
 
+/* PCI: configuration mechanism #1 and the BAR window, serialised. */
+static int conf1_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
+	int r = pci_conf1_read(&pc->pci, off, size, val);
+
+	spin_unlock_irqrestore(&pc->pci_lock, f);
+	return r;
+}
+
+static int conf1_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
+	int r = pci_conf1_write(&pc->pci, off, size, val);
+
+	spin_unlock_irqrestore(&pc->pci_lock, f);
+	return r;
+}
+
+static int bars_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
+	int r = pci_mmio_read(&pc->pci, off, size, val);
+
+	spin_unlock_irqrestore(&pc->pci_lock, f);
+	return r;
+}
+
+static int bars_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *pc = ctx;
+	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
+	int r = pci_mmio_write(&pc->pci, off, size, val);
+
+	spin_unlock_irqrestore(&pc->pci_lock, f);
+	return r;
+}
+
+static void dev_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	pc_msi(ctx, addr, data);
+}
+
+static void *gm_map(void *ctx, uint64_t gpa, uint64_t len)
+{
+	return vm_gpa_to_hva(ctx, gpa, len);
+}
+
+static int rng_fill(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	return drbg_random(buf, len);
+}
+
+/* Until the VM's port is on the switch, frames from the guest end here
+ * (counted by the device: tx_frames). */
+static void net_tx_null(void *ctx, const void *frame, size_t len)
+{
+	(void)ctx;
+	(void)frame;
+	(void)len;
+}
+
+static int attach_pci(struct vm *vm, const uint8_t mac[6])
+{
+	struct pc *pc = vm->pc;
+	int r;
+
+	pc->gm = (struct guest_mem){ gm_map, vm, vm->ram_bytes };
+	pci_bus_init(&pc->pci);
+	r = virtio_net_init(&pc->net, &pc->gm, dev_msi, vm, mac, net_tx_null, vm);
+	r = r ? r : pci_bus_add(&pc->pci, &pc->net.vp.pci, 1);
+	r = r ? r : virtio_rng_init(&pc->rng, &pc->gm, dev_msi, vm, rng_fill, NULL);
+	r = r ? r : pci_bus_add(&pc->pci, &pc->rng.vp.pci, 2);
+	if (!r) {
+		struct io_dev c = { "pci-conf1", conf1_read, conf1_write, pc };
+		struct io_dev m = { "pci-bars", bars_read, bars_write, pc };
+
+		r = iobus_register(&vm->pio, PCI_CONF1_PORT, PCI_CONF1_LEN, &c);
+		r = r ? r : iobus_register(&vm->mmio, PCI_MMIO_BASE, PCI_MMIO_SIZE, &m);
+	}
+	return r;
+}
+
 int pc_attach(struct vm *vm)
 {
 	static const struct { uint16_t port, len; int (*rd)(void *, uint64_t, unsigned, uint64_t *);
@@ -323,6 +421,13 @@ int pc_attach(struct vm *vm)
 		struct io_dev d = { "ioapic", ioapic_mmio_read, ioapic_mmio_write, pc };
 
 		r = iobus_register(&vm->mmio, IOAPIC_BASE, IOAPIC_SIZE, &d);
+	}
+	if (!r) {
+		/* A locally administered MAC from the VM's slot until the
+		 * boot config gives one. */
+		uint8_t mac[6] = { 0x02, 0x42, 0x41, 0x53, 0x00, (uint8_t)vm->id };
+
+		r = attach_pci(vm, mac);
 	}
 	return r;
 }
