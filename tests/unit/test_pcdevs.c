@@ -252,6 +252,9 @@ static void test_rtc_set_time(void **state)
 	cmos_set(CENTURY, 0x21, t);
 	assert_int_equal(cmos(CENTURY, t), 0x21);
 	assert_int_equal(cmos(YEAR, t), 0x31);
+	cmos_set(YEAR, 0x45, t);			/* the century stays */
+	assert_int_equal(cmos(CENTURY, t), 0x21);
+	assert_int_equal(cmos(YEAR, t), 0x45);
 	cmos_set(CENTURY, 0x20, t);
 	cmos_set(YEAR, 0x99, t);
 	assert_int_equal(cmos(YEAR, t), 0x99);
