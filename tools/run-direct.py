@@ -12,6 +12,7 @@ stdout, isa-debug-exit at 0xf4 (the guest init writes the container's exit
 status there; QEMU then exits with (status << 1) | 1), a virtio-net NIC on
 QEMU's user network and a virtio-rng. Prints, at the end:
 
+  run-direct: init started after S.SSS s (firmware + kernel boot)
   run-direct: exec after S.SSS s (wall time from QEMU start to the line
               "bastion-init: exec ..." the init prints just before execve)
   run-direct: status N (or: no status, QEMU exited with C / timeout)
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import time
 
+START_LINE = b"bastion-init: starting"
 EXEC_LINE = b"bastion-init: exec "
 STATUS_LINE = b"bastion-init: exit status "
 
@@ -42,6 +44,8 @@ def main():
     ap.add_argument("--expect-output", action="append", default=[])
     ap.add_argument("--log")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--no-option-rom", action="store_true",
+                    help="no iPXE ROM on the NIC (SeaBIOS then skips it)")
     a = ap.parse_args()
 
     for f in (a.kernel, a.initrd):
@@ -52,13 +56,14 @@ def main():
            "-cpu", "max", "-m", a.mem, "-nographic", "-no-reboot",
            "-kernel", a.kernel, "-initrd", a.initrd, "-append", cmdline,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-           "-device", "virtio-net-pci,netdev=n0", "-netdev", "user,id=n0",
+           "-device", "virtio-net-pci,netdev=n0" + (",romfile=" if a.no_option_rom else ""),
+           "-netdev", "user,id=n0",
            "-device", "virtio-rng-pci"]
     log = open(a.log, "wb") if a.log else None
     start = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
-    t_exec = None
+    t_exec = t_start = None
     out = bytearray()
     timed_out = False
     buf = b""
@@ -82,6 +87,8 @@ def main():
                 sys.stdout.buffer.write(chunk)
                 sys.stdout.buffer.flush()
             buf += chunk
+            if t_start is None and START_LINE in buf:
+                t_start = now - start
             if t_exec is None and EXEC_LINE in buf:
                 t_exec = now - start
             buf = buf[-256:]
@@ -95,6 +102,8 @@ def main():
         log.close()
 
     print()
+    if t_start is not None:
+        print(f"run-direct: init started after {t_start:.3f} s")
     if t_exec is not None:
         print(f"run-direct: exec after {t_exec:.3f} s")
     else:
