@@ -503,7 +503,7 @@ uint64_t pc_vcpu_deadline(struct vcpu *v)
 
 	if (v->id == 0)
 		b = i8254_due(&v->vm->pc->pit);	/* a racy peek is fine: re-checked */
-	if (!a || (b && (int64_t)(b - a) < 0))
+	if (!a || (b && b < a))
 		return b;
 	return a;
 }

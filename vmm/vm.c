@@ -276,6 +276,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	struct vm *vm;
 	uint32_t slot = MAX_VMS;
 	bool linux_guest;	/* the PC platform: Linux and Multiboot kernels */
+	uint64_t free_before;
 	uint64_t f;
 	int r;
 
@@ -295,6 +296,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		ksnprintf(err, errlen, "vcpus must be 1..%u", VM_MAX_VCPUS);
 		return -EINVAL;
 	}
+	free_before = page_free_count();
 	vm = kzalloc(sizeof(*vm));
 	if (!vm) {
 		ksnprintf(err, errlen, "out of memory");
@@ -375,6 +377,13 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	if (r) {
 		ksnprintf(err, errlen, "cannot set up vCPUs (%d)", r);
 		goto fail;
+	}
+	{
+		/* What this VM costs the host beyond its RAM: second-level
+		 * tables, VMCB/VMCS and bitmaps, device state, heap pages. */
+		uint64_t used = (free_before - page_free_count()) * PAGE_SIZE;
+
+		vm->overhead = used > vm->ram_bytes ? used - vm->ram_bytes : 0;
 	}
 	*out = vm;
 	return 0;
@@ -534,9 +543,10 @@ void vm_print_all(void)
 
 		if (!vm)
 			continue;
-		pr_info("vm %s: %s%s%s, %llu MiB, %u vCPU(s)", vm->name, vm_state_name(vm),
-			vm->stop_reason[0] ? ": " : "", vm->stop_reason,
-			(unsigned long long)(vm->ram_bytes >> 20), vm->nvcpus);
+		pr_info("vm %s: %s%s%s, %llu MiB, %u vCPU(s), %llu KiB host overhead", vm->name,
+			vm_state_name(vm), vm->stop_reason[0] ? ": " : "", vm->stop_reason,
+			(unsigned long long)(vm->ram_bytes >> 20), vm->nvcpus,
+			(unsigned long long)(vm->overhead >> 10));
 		vmm_print_stats(vm);
 	}
 }

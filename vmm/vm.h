@@ -72,6 +72,7 @@ struct vm {
 	uint32_t nvcpus;		/* [I] */
 	struct vcpu *vcpus[VM_MAX_VCPUS];	/* [I] */
 	uint64_t ram_bytes;		/* [I] */
+	uint64_t overhead;		/* [I] host bytes beyond ram_bytes */
 	struct iobus pio;		/* [I] after create */
 	struct iobus mmio;		/* [I] after create */
 	/* Guest console output (debug port 0xe9), a ring of the last bytes. */

@@ -377,12 +377,12 @@ static void test_hostile(void **state)
 	assert_int_equal(i8254_due(&p), 11);
 }
 
-/* BUG: the read-back command's status latch (bit 4 clear) is ignored: the
- * next read returns the count's lsb instead of the status byte (bit 7
+/* The read-back command's status latch (bit 4 clear): the next read
+ * returns the status byte (bit 7
  * OUT, bit 6 null count, bits 5:0 the control word's RW, mode, BCD).
  * 82C54 datasheet, "Read-Back Command" and "Status Byte"; when both are
  * latched the status comes first. */
-static void test_bug_read_back_status(void **state)
+static void test_read_back_status(void **state)
 {
 	(void)state;
 	w(P61, 1, 0);
@@ -396,13 +396,11 @@ static void test_bug_read_back_status(void **state)
 	assert_int_equal(read16(CH2, 2000), (uint16_t)(1000 - 2000));
 }
 
-/* BUG: in mode 0 the gate only pauses and resumes counting, and "GATE has
+/* In mode 0 the gate only pauses and resumes counting, and "GATE has
  * no effect on OUT" (82C54 datasheet, Mode 0, and the Gate Pin
  * Operations Summary: a rising gate starts counting only in modes 1, 2, 3
- * and 5). The model treats gate low as "not counting": OUT2 drops to low
- * after terminal count, the count reads back as the initial count, and
- * raising the gate reloads it. */
-static void test_bug_mode0_gate(void **state)
+ * and 5). */
+static void test_mode0_gate(void **state)
 {
 	(void)state;
 	w(P61, 1, 0);
@@ -417,10 +415,10 @@ static void test_bug_mode0_gate(void **state)
 	assert_int_equal(r(P61, 2000) & OUT2, OUT2);
 }
 
-/* BUG: control word bit 0 (BCD counting) is ignored. With BCD set the
+/* Control word bit 0 (BCD counting): with BCD set the
  * counter counts in four decades, so 0x0100 is one hundred (82C54
  * datasheet, control word format, BCD). */
-static void test_bug_bcd_count(void **state)
+static void test_bcd_count(void **state)
 {
 	(void)state;
 	w(CTRL, 0x35, 0);				/* ch0, lsb/msb, mode 2, BCD */
@@ -446,16 +444,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_ch2_gate, setup),
 		cmocka_unit_test_setup(test_tsc_scaling, setup),
 		cmocka_unit_test_setup(test_hostile, setup),
-	};
-	/* Known model bugs (see the BUG comments): not in the default run
-	 * until i8254.c is fixed; `test_i8254 --bugs` runs them. */
-	const struct CMUnitTest bugs[] = {
-		cmocka_unit_test_setup(test_bug_read_back_status, setup),
-		cmocka_unit_test_setup(test_bug_mode0_gate, setup),
-		cmocka_unit_test_setup(test_bug_bcd_count, setup),
+		cmocka_unit_test_setup(test_read_back_status, setup),
+		cmocka_unit_test_setup(test_mode0_gate, setup),
+		cmocka_unit_test_setup(test_bcd_count, setup),
 	};
 
-	if (argc > 1 && strcmp(argv[1], "--bugs") == 0)
-		return cmocka_run_group_tests_name("i8254_bugs", bugs, NULL, NULL);
 	return cmocka_run_group_tests_name("i8254", tests, NULL, NULL);
 }

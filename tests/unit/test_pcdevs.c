@@ -156,9 +156,9 @@ static void test_rtc_status(void **state)
 	assert_int_equal(cmos(REG_D, 0), 0x80);
 	assert_int_equal(cmos(WDAY, 0), 0x05);		/* 1970-01-01, Thursday */
 	assert_int_equal(rtc.offset, 0);
-	/* Register B keeps only DM and 24/12: no SET, no interrupts, no DST. */
+	/* Register B keeps SET, DM and 24/12: no interrupts, no DST. */
 	cmos_set(REG_B, 0xff, 0);
-	assert_int_equal(cmos(REG_B, 0), 0x06);
+	assert_int_equal(cmos(REG_B, 0), 0x86);
 	assert_int_equal(rtc.offset, 0);
 }
 
@@ -337,15 +337,14 @@ static void test_rtc_nvram(void **state)
 	assert_int_equal(cmos(SEC, 0), 0);
 }
 
-/* BUG: each date write is applied to the running calendar and the
- * result normalised, so a month write that makes an impossible date
- * (day 31 of February) rolls into the next month before the day write
- * that follows can fix it. Linux's mc146818_set_time writes year, month,
+/* Date registers are independent bytes: a month write that makes an
+ * impossible date (day 31 of February) must not roll into the next month
+ * before the day write that follows fixes it. Linux's mc146818_set_time writes year, month,
  * day in that order: on Jan 31, setting Feb 15 gives Mar 15. The
  * MC146818A's date registers are independent bytes (datasheet, "Time,
  * Calendar and Alarm Locations"; SET in register B freezes them while
  * software writes a full date). */
-static void test_bug_rtc_set_date_across_month_lengths(void **state)
+static void test_rtc_set_date_across_month_lengths(void **state)
 {
 	int64_t t = T_2024_01_31_1200;
 
@@ -540,12 +539,11 @@ static void test_pic_hostile(void **state)
 	assert_int_equal(i8259_read(&pic, 1, 9), 0);
 }
 
-/* BUG: ICW3 is expected even in single mode. ICW1 bit 1 (SNGL) set means
+/* No ICW3 in single mode. ICW1 bit 1 (SNGL) set means
  * there is no ICW3 (8259A datasheet, "Initialization Command Words",
- * Figure 6 flow chart: "In cascade mode? yes: ICW3"); the model always
- * takes the third byte as ICW3, so the guest's ICW4 is swallowed as ICW3
- * and its first OCW1 as ICW4: the mask it writes is lost. */
-static void test_bug_pic_single_mode(void **state)
+ * Figure 6 flow chart: "In cascade mode? yes: ICW3"); taking the third
+ * byte as ICW3 would lose the guest's mask. */
+static void test_pic_single_mode(void **state)
 {
 	(void)state;
 	i8259_write(&pic, 0, 0, 0x13);			/* ICW1: single, ICW4 */
@@ -573,16 +571,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_pic_linux_init, pic_setup),
 		cmocka_unit_test_setup(test_pic_no_icw4, pic_setup),
 		cmocka_unit_test_setup(test_pic_elcr, pic_setup),
+		cmocka_unit_test_setup(test_rtc_set_date_across_month_lengths, rtc_setup),
+		cmocka_unit_test_setup(test_pic_single_mode, pic_setup),
 		cmocka_unit_test_setup(test_pic_hostile, pic_setup),
 	};
-	/* Known model bugs (see the BUG comments): not in the default run
-	 * until the models are fixed; `test_pcdevs --bugs` runs them. */
-	const struct CMUnitTest bugs[] = {
-		cmocka_unit_test_setup(test_bug_rtc_set_date_across_month_lengths, rtc_setup),
-		cmocka_unit_test_setup(test_bug_pic_single_mode, pic_setup),
-	};
-
-	if (argc > 1 && strcmp(argv[1], "--bugs") == 0)
-		return cmocka_run_group_tests_name("pcdevs_bugs", bugs, NULL, NULL);
 	return cmocka_run_group_tests_name("pcdevs", tests, NULL, NULL);
 }

@@ -716,12 +716,11 @@ static void test_tsc_deadline(void **state)
 	assert_int_equal(vlapic_get_tsc_deadline(&l), 0);
 }
 
-/* BUG: a deadline more than 2^63 cycles ahead fires at once: the model
- * compares (int64_t)(now - due) < 0, but SDM Vol 3A 10.5.4.1 fires when
- * "the value of the time-stamp counter is greater than or equal to that
- * of IA32_TSC_DEADLINE", an unsigned comparison; a guest parking the
- * timer at ~0ull ("never") gets a storm instead. */
-static void test_bug_tsc_deadline_far_future(void **state)
+/* A deadline more than 2^63 cycles ahead does not fire: SDM Vol 3A
+ * 10.5.4.1 fires when "the value of the time-stamp counter is greater
+ * than or equal to that of IA32_TSC_DEADLINE", an unsigned comparison; a
+ * guest parking the timer at ~0ull means "never". */
+static void test_tsc_deadline_far_future(void **state)
 {
 	(void)state;
 	wr(LVTT, DEADLINE | 0xec, 0);
@@ -733,12 +732,12 @@ static void test_bug_tsc_deadline_far_future(void **state)
 	assert_false(bank_bit(IRR, 0xec));
 }
 
-/* BUG: an illegal vector is logged in the ESR but the error interrupt is
- * never raised through LVT Error; SDM Vol 3A 10.5.3 ("the local APIC ...
+/* An illegal vector is logged in the ESR and raises the error interrupt
+ * through LVT Error: SDM Vol 3A 10.5.3 ("the local APIC ...
  * generates an interrupt through the LVT error register") and Table
  * 10-1 / Figure 10-8 (LVT Error). Linux unmasks LVTERR with vector 0xfe
  * and logs "APIC error on CPU" from that handler. */
-static void test_bug_error_interrupt(void **state)
+static void test_error_interrupt(void **state)
 {
 	(void)state;
 	wr(LVTERR, 0xfe, 0);
@@ -859,15 +858,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_tsc_deadline, setup),
 		cmocka_unit_test_setup(test_apic_base_msr, setup),
 		cmocka_unit_test_setup(test_hostile_sweep, setup),
-	};
-	/* Known model bugs (see the BUG comments): not in the default run
-	 * until vlapic.c is fixed; `test_vlapic --bugs` runs them. */
-	const struct CMUnitTest bugs[] = {
-		cmocka_unit_test_setup(test_bug_tsc_deadline_far_future, setup),
-		cmocka_unit_test_setup(test_bug_error_interrupt, setup),
+		cmocka_unit_test_setup(test_tsc_deadline_far_future, setup),
+		cmocka_unit_test_setup(test_error_interrupt, setup),
 	};
 
-	if (argc > 1 && strcmp(argv[1], "--bugs") == 0)
-		return cmocka_run_group_tests_name("vlapic_bugs", bugs, NULL, NULL);
 	return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
 }

@@ -2,8 +2,10 @@
  * An 8254 programmable interval timer (ports 0x40-0x43) and the PC's
  * port 0x61 (channel 2 gate and output, as Linux's TSC calibration and
  * its PC speaker code use them). Channel 0 drives ISA IRQ 0. Modes 0
- * (one-shot), 2 and 3 (periodic) count; the others are accepted and
- * behave as mode 0. Pure: time is the TSC, passed in, at tsc_hz.
+ * (one-shot), 2 and 3 (periodic) count, in binary or BCD; the others
+ * are accepted and behave as mode 0. The gate of channel 2 pauses mode 0
+ * and stops and restarts modes 2 and 3 (82C54 datasheet, gate table).
+ * Pure: time is the TSC, passed in, at tsc_hz.
  */
 #ifndef VMM_DEV_I8254_H
 #define VMM_DEV_I8254_H
@@ -15,13 +17,17 @@
 
 struct i8254_chan {
 	uint8_t mode, rw;	/* rw: 1 lsb, 2 msb, 3 lsb then msb */
+	bool bcd;		/* counts in four BCD decades */
 	bool write_msb, read_msb;	/* next byte of a 16-bit access */
-	bool latched;
+	bool latched, status_latched;
 	uint16_t latch;
-	uint32_t reload;	/* 1..65536 (0 written means 65536) */
+	uint8_t status;
+	uint32_t reload;	/* in counts: 1..65536 (BCD 1..10000) */
 	uint16_t partial;	/* the lsb written before the msb */
-	bool counting;
-	uint64_t start;		/* TSC when counting began */
+	bool loaded;		/* a count was written since the control word */
+	bool running;		/* counting now (channel 2: gate up) */
+	uint64_t base;		/* counts elapsed before run_start (mode 0 pauses) */
+	uint64_t run_start;	/* TSC when counting last (re)started */
 };
 
 /* [v] under the VM's device lock. */

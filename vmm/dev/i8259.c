@@ -32,6 +32,7 @@ void i8259_write(struct i8259 *p, unsigned chip, unsigned off, uint8_t val)
 		if (val & 0x10) {		/* ICW1 starts initialisation */
 			c->icw_step = 2;
 			c->icw4_needed = val & 1;
+			c->single = val & 2;	/* SNGL: no ICW3 follows */
 			c->imr = 0;
 		} else if ((val & 0x18) == 0x08) {
 			c->read_isr = val & 3;	/* OCW3 */
@@ -41,7 +42,7 @@ void i8259_write(struct i8259 *p, unsigned chip, unsigned off, uint8_t val)
 	switch (c->icw_step) {
 	case 2:
 		c->vector_base = val & 0xf8;
-		c->icw_step = 3;
+		c->icw_step = c->single ? (c->icw4_needed ? 4 : 0) : 3;
 		break;
 	case 3:
 		c->icw_step = c->icw4_needed ? 4 : 0;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct i8259_chip {
-	uint8_t imr, icw_step, icw4_needed, read_isr, vector_base, elcr;
+	uint8_t imr, icw_step, icw4_needed, single, read_isr, vector_base, elcr;
 };
 
 struct i8259 {

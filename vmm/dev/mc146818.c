@@ -5,6 +5,7 @@
 
 #define B_24H 0x02
 #define B_BIN 0x04
+#define B_SET 0x80
 
 void mc146818_init(struct mc146818 *r)
 {
@@ -84,13 +85,28 @@ static int dec_hour(const struct mc146818 *r, uint8_t v)
 	return (v & 0x80) ? h + 12 : h;
 }
 
+/* Applies written clock registers (see struct mc146818). */
+static void commit(struct mc146818 *r)
+{
+	if (!r->shadow_on || (r->reg_b & B_SET))
+		return;
+	r->offset = rtc_to_unix(&r->shadow) - r->shadow_at;
+	r->shadow_on = false;
+}
+
 uint8_t mc146818_read(struct mc146818 *r, unsigned off, int64_t unix_now)
 {
 	struct rtc_tm tm;
 
 	if (off == 0)
 		return 0xff;		/* the index port is write-only */
-	rtc_from_unix(unix_now + r->offset, &tm);
+	commit(r);
+	if (r->shadow_on) {
+		tm = r->shadow;		/* SET: the registers as written */
+		tm.wday = (int)(((rtc_to_unix(&tm) / 86400) % 7 + 11) % 7);
+	} else {
+		rtc_from_unix(unix_now + r->offset, &tm);
+	}
 	switch (r->index) {
 	case 0: return enc(r, tm.sec);
 	case 2: return enc(r, tm.min);
@@ -111,7 +127,8 @@ uint8_t mc146818_read(struct mc146818 *r, unsigned off, int64_t unix_now)
 
 void mc146818_write(struct mc146818 *r, unsigned off, uint8_t val, int64_t unix_now)
 {
-	struct rtc_tm tm;
+	struct rtc_tm *tm = &r->shadow;
+	int d;
 
 	if (off == 0) {
 		r->index = val & 0x7f;
@@ -119,18 +136,26 @@ void mc146818_write(struct mc146818 *r, unsigned off, uint8_t val, int64_t unix_
 	}
 	switch (r->index) {
 	case 0: case 2: case 4: case 7: case 8: case 9: case 0x32:
-		rtc_from_unix(unix_now + r->offset, &tm);
-		if (r->index == 0) tm.sec = dec(r, val) % 60;
-		if (r->index == 2) tm.min = dec(r, val) % 60;
-		if (r->index == 4) tm.hour = dec_hour(r, val) % 24;
-		if (r->index == 7) tm.mday = dec(r, val) >= 1 && dec(r, val) <= 31 ? dec(r, val) : tm.mday;
-		if (r->index == 8) tm.mon = dec(r, val) >= 1 && dec(r, val) <= 12 ? dec(r, val) : tm.mon;
-		if (r->index == 9) tm.year = tm.year / 100 * 100 + dec(r, val) % 100;
-		if (r->index == 0x32) tm.year = dec(r, val) % 100 * 100 + tm.year % 100;
-		r->offset = rtc_to_unix(&tm) - unix_now;
+		if (!r->shadow_on) {
+			rtc_from_unix(unix_now + r->offset, tm);
+			r->shadow_at = unix_now;
+			r->shadow_on = true;
+		}
+		d = r->index == 4 ? dec_hour(r, val) : dec(r, val);
+		/* Out-of-range values are refused field by field. */
+		if (r->index == 0 && d < 60) tm->sec = d;
+		if (r->index == 2 && d < 60) tm->min = d;
+		if (r->index == 4 && d < 24) tm->hour = d;
+		if (r->index == 7 && d >= 1 && d <= 31) tm->mday = d;
+		if (r->index == 8 && d >= 1 && d <= 12) tm->mon = d;
+		if (r->index == 9 && d < 100) tm->year = tm->year / 100 * 100 + d;
+		if (r->index == 0x32 && d < 100) tm->year = d * 100 + tm->year % 100;
 		break;
 	case 0xb:
-		r->reg_b = val & (B_24H | B_BIN);	/* no interrupts, no DST */
+		/* SET freezes the clock registers for a full write; no
+		 * interrupts, no DST. */
+		r->reg_b = val & (B_SET | B_24H | B_BIN);
+		commit(r);
 		break;
 	case 0xa: case 0xc: case 0xd: case 6:
 		break;		/* status and weekday: read-only here */

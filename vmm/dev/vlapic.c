@@ -168,6 +168,17 @@ static void write_lvt(struct vlapic *l, unsigned i, uint32_t v, uint64_t now)
 	(void)now;
 }
 
+/* An error the APIC detected: logged for ESR and signalled through LVT
+ * Error when unmasked (SDM 10.5.3). */
+static void apic_error(struct vlapic *l, uint32_t bit)
+{
+	uint32_t lvt = l->lvt[LVT_ERROR];
+
+	l->esr_pending |= bit;
+	if (!(lvt & LVT_MASKED) && (lvt & 0xff) >= 16)
+		set_bit(l->irr, lvt & 0xff, true);
+}
+
 static void accept_ipi_fields(struct vlapic *l, struct apic_msg *m)
 {
 	uint32_t lo = l->icr_lo;
@@ -235,7 +246,7 @@ int vlapic_write(struct vlapic *l, uint32_t off, unsigned size, uint64_t val, ui
 		l->icr_lo = v & 0x000ccfffu;	/* delivery status always idle */
 		accept_ipi_fields(l, msg);
 		if ((msg->dm == APIC_DM_FIXED || msg->dm == APIC_DM_LOWEST) && msg->vector < 16) {
-			l->esr_pending |= ESR_TX_ILLEGAL;
+			apic_error(l, ESR_TX_ILLEGAL);
 			return 0;
 		}
 		return 1;
@@ -301,7 +312,7 @@ void vlapic_accept(struct vlapic *l, uint8_t vector, bool level)
 	if (!vlapic_enabled(l))
 		return;
 	if (vector < 16) {
-		l->esr_pending |= ESR_RX_ILLEGAL;
+		apic_error(l, ESR_RX_ILLEGAL);
 		return;
 	}
 	set_bit(l->irr, vector, true);
@@ -332,7 +343,9 @@ bool vlapic_timer_poll(struct vlapic *l, uint64_t now)
 {
 	uint32_t lvt = l->lvt[LVT_TIMER];
 
-	if (!l->timer_due || (int64_t)(now - l->timer_due) < 0)
+	/* Unsigned: a deadline of ~0 means never (SDM 10.5.4.1: fires
+	 * when the TSC is greater than or equal to it). */
+	if (!l->timer_due || now < l->timer_due)
 		return false;
 	switch (TIMER_MODE(l)) {
 	case MODE_PERIODIC: {
