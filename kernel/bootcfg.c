@@ -8,8 +8,8 @@
  * default), and nothing reaches the caller unless all of it is valid.
  *
  * This file checks the blob and walks the tree: it is the only one that
- * includes libfdt. The value checks are in bootcfg_check.c, the console
- * output in bootcfg_print.c. */
+ * includes libfdt. The value checks are in bootcfg_check.c, the firewall
+ * rules in bootcfg_policy.c, the console output in bootcfg_print.c. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -469,7 +469,44 @@ static int vm_prop(struct pctx *p, void *obj, unsigned idx,
 	return -EINVAL;
 }
 
-/* The only subnode of a VM is its firewall policy, kept as an offset. */
+/* ------------------------------------------------------------ policy */
+
+enum { POL_INGRESS, POL_EGRESS, POL_NPROPS };
+static const char *const policy_props[POL_NPROPS] = {
+	[POL_INGRESS] = "ingress",
+	[POL_EGRESS]  = "egress",
+};
+
+static int policy_prop(struct pctx *p, void *obj, unsigned idx,
+		       const char *name, const void *v, int len)
+{
+	struct bootcfg_vm *vm = obj;
+
+	switch (idx) {
+	case POL_INGRESS:
+		return get_rules(p, name, v, len, &vm->ingress);
+	case POL_EGRESS:
+		return get_rules(p, name, v, len, &vm->egress);
+	}
+	return -EINVAL;
+}
+
+/* vms/<name>/policy: two optional rule lists (bootcfg_policy.c checks
+ * every rule), nothing else. */
+static int parse_policy(struct pctx *p, int node, struct bootcfg_vm *vm)
+{
+	uint32_t seen;
+	int rc;
+
+	set_path(p, "vms", vm->name);
+	add_path(p, "policy");
+	rc = walk_props(p, node, policy_props, POL_NPROPS, policy_prop, vm,
+			&seen);
+	return rc ? rc : no_subnodes(p, node);
+}
+
+/* The only subnode of a VM is its firewall policy: its offset is kept,
+ * its rules checked. */
 static int vm_subnodes(struct pctx *p, int node, struct bootcfg_vm *vm)
 {
 	char nb[SHOWN_MAX];
@@ -489,7 +526,7 @@ static int vm_subnodes(struct pctx *p, int node, struct bootcfg_vm *vm)
 	}
 	if (sub != -FDT_ERR_NOTFOUND)
 		return fail(p, -EBADMSG, "bad subnode (%s)", fdt_strerror(sub));
-	return 0;
+	return vm->policy >= 0 ? parse_policy(p, vm->policy, vm) : 0;
 }
 
 static int parse_vm(struct pctx *p, int node, const char *name,

@@ -20,6 +20,8 @@
 
 #include "kernel/log.h"
 
+struct fw_rule;
+
 #define BOOTCFG_COMPATIBLE    "bastion,config-v1"
 #define BOOTCFG_MODULE_NAME   "bootcfg"     /* the boot module to look for */
 
@@ -28,6 +30,8 @@
 #define BOOTCFG_MAX_NETWORKS  32
 #define BOOTCFG_MAX_VMS       64
 #define BOOTCFG_MAX_LABELS    8     /* per VM */
+#define BOOTCFG_MAX_RULES     256   /* per VM and direction */
+#define BOOTCFG_RULE_MAX      255   /* characters in one rule */
 #define BOOTCFG_MAX_VCPUS     64
 #define BOOTCFG_MAX_MEM_MIB   65536
 #define BOOTCFG_CMDLINE_MAX   2047  /* Linux x86 COMMAND_LINE_SIZE - 1 */
@@ -71,6 +75,16 @@ struct bootcfg_mgmt {
 	size_t      host_key_len;
 };
 
+/* One direction of a VM's firewall policy: the rules as the config wrote
+ * them, each checked by fw_rule_parse() at parse time; bootcfg_vm_rules()
+ * turns them into struct fw_rule. */
+struct bootcfg_rules {
+	const char *text;       /* in blob: n NUL-terminated rules back to
+				 * back; NULL when the list is absent */
+	size_t      len;        /* bytes of text, NULs included */
+	uint32_t    n;          /* 1..BOOTCFG_MAX_RULES; 0 when absent */
+};
+
 struct bootcfg_vm {
 	char     name[BOOTCFG_NAME_MAX];
 	char     kernel[BOOTCFG_MODNAME_MAX];  /* boot module: bzImage or MB1 */
@@ -86,10 +100,12 @@ struct bootcfg_vm {
 	uint32_t gateway;       /* host byte order; 0: none */
 	uint32_t nlabels;
 	char     labels[BOOTCFG_MAX_LABELS][BOOTCFG_NAME_MAX];
-	/* Offset of the VM's "policy" node in the blob, -1 when absent. Its
-	 * contents are not parsed yet (the firewall issue will, here); a port
-	 * without a policy denies everything. */
+	/* Offset of the VM's "policy" node in the blob, -1 when absent. A
+	 * port without a policy, or without a list for one direction, denies
+	 * everything in that direction. ingress: what the VM is sent; egress:
+	 * what it sends (security-group semantics, net/switch.h). */
 	int      policy;
+	struct bootcfg_rules ingress, egress;
 };
 
 struct bootcfg {
@@ -115,11 +131,25 @@ void bootcfg_defaults(struct bootcfg *c);
  * untouched and err (if errlen > 0) holds a one-line reason naming the
  * node and property, e.g. "vms/web: vcpus must be 1..64, got 0".
  * blob must be 8-byte aligned. Not reentrant: it runs once at boot.
- * Returns 0, -EINVAL (invalid content or arguments), -EBADMSG (not a
- * well-formed devicetree blob), -E2BIG (more networks, VMs or labels than
- * the limits above, or a blob larger than BOOTCFG_BLOB_MAX). */
+ * Every firewall rule is parsed here too, so a config that parses has no
+ * bad rule. Returns 0, -EINVAL (invalid content or arguments), -EBADMSG
+ * (not a well-formed devicetree blob), -E2BIG (more networks, VMs, labels
+ * or rules than the limits above, or a blob larger than
+ * BOOTCFG_BLOB_MAX). */
 int bootcfg_parse(const void *blob, size_t len, struct bootcfg *out,
 		  char *err, size_t errlen);
+
+/* The firewall rules of VM number vm (index into c->vms) for one
+ * direction (egress: what the VM sends; else ingress, what it is sent),
+ * in order, with ids 1..n (the rule's index + 1). First match wins and
+ * what no rule matches is denied. On -ENOSPC *n is the number of rules
+ * needed; on any other error it is 0. c and its blob must be what
+ * bootcfg_parse() returned, unchanged.
+ * Returns 0, -ENOENT (no policy node, or no list for that direction),
+ * -ENOSPC (more than max rules), -EINVAL (vm out of range, or rules that
+ * do not parse: impossible after a successful bootcfg_parse()). */
+int bootcfg_vm_rules(const struct bootcfg *c, uint32_t vm, bool egress,
+		     struct fw_rule *out, size_t max, size_t *n);
 
 /* One line of summary plus one per network and VM, through pr_info. */
 void bootcfg_print(const struct bootcfg *c);

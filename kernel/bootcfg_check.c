@@ -61,6 +61,14 @@ void set_path(struct pctx *p, const char *parent, const char *name)
 			  SHOW(nb, name, SHOWN_MAX));
 }
 
+/* One level down: path "vms/web" becomes "vms/web/<name>". */
+void add_path(struct pctx *p, const char *name)
+{
+	size_t n = strnlen(p->path, sizeof(p->path));
+
+	ksnprintf(p->path + n, sizeof(p->path) - n, "/%s", name);
+}
+
 void fmt_ipv4(char *buf, size_t len, uint32_t a)
 {
 	ksnprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,

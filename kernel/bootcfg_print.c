@@ -96,15 +96,18 @@ void bootcfg_print(const struct bootcfg *c)
 		}
 		for (j = 0; j < vm->nlabels; j++)
 			add(&l, "%s%s", j ? "," : ", labels ", vm->labels[j]);
-		add(&l, ", %s",
-		    vm->policy >= 0 ? "policy" : "no policy (deny all)");
+		if (vm->policy >= 0)
+			add(&l, ", policy %u in / %u out", vm->ingress.n,
+			    vm->egress.n);
+		else
+			add(&l, ", no policy (deny all)");
 		pr_info("%s", l.buf);
 	}
 }
 
 int bootcfg_load(const void *blob, size_t len, struct bootcfg *out)
 {
-	char err[160];
+	char err[224];		/* "config: %s; using defaults" fits a record */
 	int rc;
 
 	if (!blob) {

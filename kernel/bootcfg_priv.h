@@ -1,7 +1,7 @@
 /* Boot configuration parser internals, shared by kernel/bootcfg.c (blob
  * checks and tree walking: the only file that includes libfdt),
- * bootcfg_check.c (messages, value checks, cross-checks) and
- * bootcfg_print.c (console output). Nothing else includes this, and
+ * bootcfg_check.c (messages, value checks, cross-checks),
+ * bootcfg_policy.c (firewall rules) and bootcfg_print.c (console output). Nothing else includes this, and
  * nothing here may need libfdt (tools/check-quarantine.sh). */
 #ifndef KERNEL_BOOTCFG_PRIV_H
 #define KERNEL_BOOTCFG_PRIV_H
@@ -32,6 +32,7 @@ const char *shown(char *buf, size_t size, const char *s, size_t len);
 #define SHOWN_MAX 40
 #define SHOW(buf, s, len) shown((buf), sizeof(buf), (s), (len))
 void set_path(struct pctx *p, const char *parent, const char *name);
+void add_path(struct pctx *p, const char *name);
 void fmt_ipv4(char *buf, size_t len, uint32_t a);
 void fmt_mac(char *buf, size_t len, const uint8_t *m);
 
@@ -61,6 +62,10 @@ int check_gateway(struct pctx *p, uint32_t gw,
 int find_net(const struct bootcfg *c, const char *name);
 int get_netref(struct pctx *p, const char *prop, const void *v,
 	       int len, int *out);
+
+/* bootcfg_policy.c: a policy's ingress or egress rule list */
+int get_rules(struct pctx *p, const char *prop, const void *v, int len,
+	      struct bootcfg_rules *out);
 
 /* bootcfg_check.c: whole tree */
 int check_unique(struct pctx *p);

@@ -8,6 +8,7 @@
  * with a one-line message and *out untouched; anything else aborts. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 #include <string.h>
 
 #include "kernel/bootcfg.h"
+#include "kernel/heap.h"
 #include "kernel/log.h"
+#include "net/fw.h"
 
 extern const unsigned char bootcfg_seed[];
 extern const size_t bootcfg_seed_len;
@@ -38,11 +41,64 @@ void log_printf(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* net/fw.c is linked for fw_rule_check(); only fw_compile() allocates,
+ * and the config parser never calls it. */
+void *kmalloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+
+void *kcalloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *krealloc(void *p, size_t size)
+{
+	return realloc(p, size ? size : 1);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
 #define CHECK(x) do { if (!(x)) { \
 	fprintf(stderr, "fuzz_bootcfg: %s:%d: %s\n", __FILE__, __LINE__, #x); \
 	abort(); } } while (0)
 
 static struct bootcfg cfg, before;
+static struct fw_rule rules[BOOTCFG_MAX_RULES];
+
+/* What the parse accepted, bootcfg_vm_rules() gives back: as many rules
+ * as recorded, each one valid, ids 1..n. */
+static void check_rules(const struct bootcfg *c, uint32_t vm, bool egress,
+			const uint8_t *blob, size_t len)
+{
+	const struct bootcfg_rules *rl = egress ? &c->vms[vm].egress
+						: &c->vms[vm].ingress;
+	size_t n = 12345, i;
+	int rc;
+
+	rc = bootcfg_vm_rules(c, vm, egress, rules, BOOTCFG_MAX_RULES, &n);
+	if (!rl->text) {
+		CHECK(rc == -ENOENT && n == 0 && rl->n == 0);
+		return;
+	}
+	CHECK(rc == 0 && n == rl->n && n >= 1 && n <= BOOTCFG_MAX_RULES);
+	CHECK((const uint8_t *)rl->text > blob &&
+	      (const uint8_t *)rl->text + rl->len <= blob + len);
+	for (i = 0; i < n; i++)
+		CHECK(rules[i].id == i + 1 && fw_rule_check(&rules[i]) == 0);
+	if (n > 1)
+		CHECK(bootcfg_vm_rules(c, vm, egress, rules, n - 1, &i) ==
+		      -ENOSPC && i == n);
+}
 
 static void check_sane(const struct bootcfg *c, const uint8_t *blob,
 		       size_t len)
@@ -79,6 +135,9 @@ static void check_sane(const struct bootcfg *c, const uint8_t *blob,
 			CHECK(memchr(vm->labels[j], 0, BOOTCFG_NAME_MAX));
 		CHECK(vm->policy == -1 ||
 		      (vm->policy >= 0 && (size_t)vm->policy < len));
+		CHECK(vm->policy >= 0 || (!vm->ingress.text && !vm->egress.text));
+		check_rules(c, i, false, blob, len);
+		check_rules(c, i, true, blob, len);
 	}
 }
 

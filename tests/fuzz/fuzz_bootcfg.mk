@@ -4,6 +4,7 @@
 FUZZ_BOOTCFG_GEN := $(BUILD)/fuzz/gen
 
 SRCS_fuzz_bootcfg   := kernel/bootcfg.c kernel/bootcfg_check.c kernel/bootcfg_print.c \
+	kernel/bootcfg_policy.c net/fw.c net/fw_text.c \
 	kernel/fmt.c $(HOST_LIBFDT_SRCS) \
 	$(FUZZ_BOOTCFG_GEN)/bootcfg_seed.c
 CFLAGS_fuzz_bootcfg := $(HOST_LIBFDT_INC)

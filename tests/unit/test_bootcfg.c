@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include "kernel/bootcfg.h"
+#include "kernel/heap.h"
 #include "kernel/log.h"
+#include "net/fw.h"
 
 #ifndef BOOTCFG_DATA_DIR
 #error "build with -DBOOTCFG_DATA_DIR=\"<dir of the compiled fixtures>\""
@@ -58,6 +60,35 @@ static const char *log_line(unsigned n, enum log_level *lvl)
 	if (lvl)
 		*lvl = log_levels[n];
 	return log_lines[n];
+}
+
+/* ------------------------------------------------------------ heap stub */
+
+/* net/fw.c (linked for fw_rule_check()) allocates only in fw_compile(),
+ * which the config parser never calls. */
+void *kmalloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+
+void *kcalloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *krealloc(void *p, size_t size)
+{
+	return realloc(p, size ? size : 1);
+}
+
+void kfree(void *p)
+{
+	free(p);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -176,6 +207,28 @@ static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
 	return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
 }
 
+/* A rule list is absent, or 1..256 NUL-terminated strings in the blob. */
+static void check_rules(const struct bootcfg_rules *rl, struct blob b)
+{
+	const char *s, *end;
+	uint32_t n = 0;
+
+	if (!rl->text) {
+		assert_int_equal(rl->n, 0);
+		assert_int_equal(rl->len, 0);
+		return;
+	}
+	assert_true(rl->n >= 1 && rl->n <= BOOTCFG_MAX_RULES);
+	assert_true((const uint8_t *)rl->text > b.p &&
+		    (const uint8_t *)rl->text + rl->len <= b.p + b.len);
+	assert_int_equal(rl->text[rl->len - 1], '\0');
+	for (s = rl->text, end = s + rl->len; s < end; s += strlen(s) + 1) {
+		assert_true(strlen(s) >= 1 && strlen(s) <= BOOTCFG_RULE_MAX);
+		n++;
+	}
+	assert_int_equal(n, rl->n);
+}
+
 /* Invariants of every successfully parsed config. */
 static void check_sane(const struct bootcfg *c, struct blob b)
 {
@@ -219,7 +272,52 @@ static void check_sane(const struct bootcfg *c, struct blob b)
 					       BOOTCFG_NAME_MAX));
 		assert_true(vm->policy == -1 ||
 			    (vm->policy >= 0 && (size_t)vm->policy < b.len));
+		check_rules(&vm->ingress, b);
+		check_rules(&vm->egress, b);
+		if (vm->policy < 0)
+			assert_true(!vm->ingress.text && !vm->egress.text);
 	}
+}
+
+/* bootcfg_vm_rules() of the parsed cfg gives exactly these rules, in
+ * fw_rule_format()'s words, with ids 1..n. */
+static void expect_rules(uint32_t vm, bool egress, const char *const *want,
+			 size_t nwant)
+{
+	static struct fw_rule r[BOOTCFG_MAX_RULES + 1];
+	char got[192];
+	size_t n = 12345, i;
+
+	memset(r, 0xa5, sizeof(r));
+	assert_int_equal(bootcfg_vm_rules(&cfg, vm, egress, r,
+					  BOOTCFG_MAX_RULES + 1, &n), 0);
+	assert_int_equal(n, nwant);
+	assert_int_equal(n, egress ? cfg.vms[vm].egress.n
+				   : cfg.vms[vm].ingress.n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(r[i].id, i + 1);
+		assert_int_equal(fw_rule_check(&r[i]), 0);
+		fw_rule_format(&r[i], got, sizeof(got));
+		assert_string_equal(got, want[i]);
+	}
+	assert_int_equal(r[n].id, 0xa5a5a5a5);	/* nothing written past n */
+}
+
+/* Neither direction has a list: -ENOENT, nothing written. */
+static void expect_no_rules(uint32_t vm)
+{
+	struct fw_rule r;
+	size_t n = 12345;
+
+	memset(&r, 0xa5, sizeof(r));
+	assert_int_equal(bootcfg_vm_rules(&cfg, vm, false, &r, 1, &n),
+			 -ENOENT);
+	assert_int_equal(n, 0);
+	n = 12345;
+	assert_int_equal(bootcfg_vm_rules(&cfg, vm, true, &r, 1, &n),
+			 -ENOENT);
+	assert_int_equal(n, 0);
+	assert_int_equal(r.id, 0xa5a5a5a5);
 }
 
 /* ------------------------------------------------------------ good configs */
@@ -345,6 +443,18 @@ static void test_full(void **state)
 	node = b.p + be32(b.p + H_OFF_STRUCT) + vm->policy;
 	assert_int_equal(be32(node), 1);
 	assert_string_equal((const char *)node + 4, "policy");
+	expect_rules(0, false, (const char *const[]){
+		"allow proto tcp from label:frontend to any sport 0-65535 dport 8080-8080",
+		"allow proto tcp from 10.9.0.0/16 to any sport 0-65535 dport 9000-9099",
+		"allow proto icmp from any to any type 0-8",
+		"deny-log proto tcp from any to any sport 0-65535 dport 22-22",
+	}, 4);
+	expect_rules(0, true, (const char *const[]){
+		"allow proto udp from any to 10.9.0.1/32 sport 0-65535 dport 53-53",
+		"allow proto tcp from any to fd00::/8 sport 1024-65535 dport 0-65535",
+		"allow proto icmpv6 from any to any type 0-255",
+		"deny proto any from any to any",
+	}, 4);
 
 	vm = &cfg.vms[1];
 	assert_string_equal(vm->name, "batch");
@@ -389,7 +499,11 @@ static void test_two_networks_two_vms(void **state)
 	assert_int_equal(web->ipv4.addr, ip(10, 1, 0, 2));
 	assert_int_equal(web->gateway, ip(10, 1, 0, 1));
 	assert_int_equal(web->nlabels, 2);
+	/* An empty policy node: both directions deny everything. */
 	assert_true(web->policy >= 0);
+	assert_null(web->ingress.text);
+	assert_null(web->egress.text);
+	expect_no_rules(0);
 
 	assert_string_equal(db->name, "db");
 	assert_int_equal(db->memory_mib, 1024);
@@ -401,6 +515,7 @@ static void test_two_networks_two_vms(void **state)
 	assert_int_equal(db->nlabels, 1);
 	assert_string_equal(db->labels[0], "db");
 	assert_int_equal(db->policy, -1);
+	expect_no_rules(1);
 	free(b.p);
 }
 
@@ -525,6 +640,175 @@ static void test_phandle_ignored(void **state)
 	assert_non_null(memmem(b.p, b.len, "phandle", 8));
 	expect_ok(b);
 	assert_string_equal(cfg.nets[0].name, "ops");
+	free(b.p);
+}
+
+/* ------------------------------------------------------------ policies */
+
+static void test_policy(void **state)
+{
+	struct blob b = load("policy.dtb");
+	const struct bootcfg_vm *web = &cfg.vms[0], *db = &cfg.vms[1];
+	struct fw_rule r[4];
+	size_t n;
+
+	(void)state;
+	expect_ok(b);
+	check_sane(&cfg, b);
+	assert_true(web->policy >= 0);
+	assert_int_equal(web->ingress.n, 3);
+	assert_int_equal(web->egress.n, 2);
+	assert_true(db->policy >= 0);
+	assert_null(db->ingress.text);
+	assert_int_equal(db->ingress.n, 0);
+	assert_int_equal(db->egress.n, 3);
+
+	expect_rules(0, false, (const char *const[]){
+		"allow proto tcp from label:web to any sport 0-65535 dport 5432-5432",
+		"deny-log proto tcp from any to any sport 0-65535 dport 22-22",
+		"allow proto icmp from any to any type 8-8",
+	}, 3);
+	expect_rules(0, true, (const char *const[]){
+		"allow proto udp from any to 10.1.0.1/32 sport 0-65535 dport 53-53",
+		"allow proto icmp from any to any type 0-255",
+	}, 2);
+	expect_rules(1, true, (const char *const[]){
+		"deny proto any from any to 10.0.0.0/8",
+		"allow proto tcp from any to 2001:db8::/32 sport 1024-65535 dport 443-443",
+		"allow proto 47 from any to any",
+	}, 3);
+
+	/* The fields themselves, not only their text. */
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, r, 4, &n), 0);
+	assert_int_equal(r[0].action, FW_ALLOW);
+	assert_int_equal(r[0].proto, 6);
+	assert_int_equal(r[0].src.kind, FW_PEER_LABEL);
+	assert_string_equal(r[0].src.label, "web");
+	assert_int_equal(r[0].dst.kind, FW_PEER_ANY);
+	assert_int_equal(r[0].sport.lo, 0);
+	assert_int_equal(r[0].sport.hi, 65535);
+	assert_int_equal(r[0].dport.lo, 5432);
+	assert_int_equal(r[0].dport.hi, 5432);
+	assert_int_equal(r[1].action, FW_DENY_LOG);
+	assert_int_equal(r[2].proto, 1);
+	assert_int_equal(r[2].icmp_type.lo, 8);
+	assert_int_equal(bootcfg_vm_rules(&cfg, 1, true, r, 4, &n), 0);
+	assert_int_equal(r[0].action, FW_DENY);
+	assert_int_equal(r[0].proto, FW_PROTO_ANY);
+	assert_int_equal(r[0].dst.kind, FW_PEER_CIDR);
+	assert_int_equal(r[0].dst.cidr.family, 4);
+	assert_int_equal(r[0].dst.cidr.plen, 8);
+	assert_int_equal(r[0].dst.cidr.addr[0], 10);
+	assert_int_equal(r[2].proto, 47);
+
+	/* One direction only: the other is absent, so denied. */
+	n = 7;
+	assert_int_equal(bootcfg_vm_rules(&cfg, 1, false, r, 4, &n), -ENOENT);
+	assert_int_equal(n, 0);
+	free(b.p);
+}
+
+static void test_policy_api_errors(void **state)
+{
+	struct blob b = load("policy.dtb");
+	struct fw_rule r[3];
+	static struct bootcfg defaults;
+	size_t n;
+
+	(void)state;
+	expect_ok(b);
+	/* Too small: -ENOSPC says how many it takes, writes nothing. */
+	memset(r, 0xa5, sizeof(r));
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, r, 2, &n), -ENOSPC);
+	assert_int_equal(n, 3);
+	assert_int_equal(r[0].id, 0xa5a5a5a5);
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, NULL, 0, &n),
+			 -ENOSPC);
+	assert_int_equal(n, 3);
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, r, 3, &n), 0);
+	assert_int_equal(n, 3);
+	/* Bad arguments. */
+	assert_int_equal(bootcfg_vm_rules(&cfg, 2, false, r, 3, &n), -EINVAL);
+	assert_int_equal(n, 0);
+	assert_int_equal(bootcfg_vm_rules(&cfg, UINT32_MAX, true, r, 3, &n),
+			 -EINVAL);
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, r, 3, NULL),
+			 -EINVAL);
+	assert_int_equal(bootcfg_vm_rules(NULL, 0, false, r, 3, &n), -EINVAL);
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, NULL, 3, &n),
+			 -EINVAL);
+	bootcfg_defaults(&defaults);
+	assert_int_equal(bootcfg_vm_rules(&defaults, 0, false, r, 3, &n),
+			 -EINVAL);
+	/* A blob changed after the parse (which the caller must not do)
+	 * gives -EINVAL, not garbage rules. */
+	patch(b, "allow proto icmp type 8", "allow proto icmp type 9x");
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, r, 3, &n), -EINVAL);
+	assert_int_equal(n, 0);
+	free(b.p);
+}
+
+static void test_policy_limit(void **state)
+{
+	struct blob b = load("policy-256.dtb");
+	static struct fw_rule r[BOOTCFG_MAX_RULES];
+	char want[128], got[192];
+	size_t n, i;
+
+	(void)state;
+	expect_ok(b);
+	check_sane(&cfg, b);
+	assert_int_equal(cfg.vms[0].ingress.n, BOOTCFG_MAX_RULES);
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, r,
+					  BOOTCFG_MAX_RULES - 1, &n), -ENOSPC);
+	assert_int_equal(n, BOOTCFG_MAX_RULES);
+	assert_int_equal(bootcfg_vm_rules(&cfg, 0, false, r,
+					  BOOTCFG_MAX_RULES, &n), 0);
+	assert_int_equal(n, BOOTCFG_MAX_RULES);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(r[i].id, i + 1);
+		snprintf(want, sizeof(want), "allow proto tcp from any to any "
+			 "sport 0-65535 dport %zu-%zu", i + 1, i + 1);
+		fw_rule_format(&r[i], got, sizeof(got));
+		assert_string_equal(got, want);
+	}
+	free(b.p);
+}
+
+static void test_policy_print(void **state)
+{
+	struct blob b = load("policy.dtb");
+
+	(void)state;
+	expect_ok(b);
+	log_reset();
+	bootcfg_print(&cfg);
+	assert_int_equal(log_count, 6);	/* + "no operator-ca" */
+	assert_string_equal(log_line(4, NULL), "config: vm web: 128 MiB, "
+			    "1 vCPU, vmlinuz + web.cpio, net app "
+			    "02:00:00:00:00:01 10.1.0.2/24, labels web, "
+			    "policy 3 in / 2 out");
+	assert_string_equal(log_line(5, NULL), "config: vm db: 128 MiB, "
+			    "1 vCPU, vmlinuz, net app 02:00:00:00:00:02 "
+			    "10.1.0.3/24, policy 0 in / 3 out");
+	free(b.p);
+}
+
+/* The longest error a rule can give still fits bootcfg_load()'s line. */
+static void test_policy_load_error(void **state)
+{
+	struct blob b = load("bad/policy-port-no-proto.dtb");
+	enum log_level lvl;
+
+	(void)state;
+	log_reset();
+	assert_int_equal(bootcfg_load(b.p, b.len, &cfg), -EINVAL);
+	assert_string_equal(log_line(0, &lvl), "config: vms/web/policy: "
+			    "ingress[0]: ports need tcp or udp, types icmp or "
+			    "icmpv6, addresses one family in \"allow port "
+			    "22\"; using defaults");
+	assert_int_equal(lvl, LOG_ERR);
+	assert_int_equal(cfg.nvms, 0);
 	free(b.p);
 }
 
@@ -663,6 +947,67 @@ static const struct bad_case bad_cases[] = {
 	  "management: host-cert and host-key go together" },
 	{ "vm-subnode", -EINVAL, "vms/web: unknown node \"device\"" },
 	{ "policy-prop", -EINVAL, "vms/web: unknown property \"policy\"" },
+#define POLICY_ERR(vm, rest) "vms/" vm "/policy: " rest
+#define BADRULE "ports need tcp or udp, types icmp or icmpv6, addresses " \
+	"one family"
+	{ "policy-proto", -EINVAL, POLICY_ERR("web",
+	  "ingress[1]: bad protocol in \"allow proto tpc\"") },
+	{ "policy-action", -EINVAL, POLICY_ERR("web", "ingress[0]: expected "
+	  "allow, deny or deny-log in \"permit proto tcp\"") },
+	{ "policy-keyword", -EINVAL, POLICY_ERR("db", "egress[0]: unknown "
+	  "keyword in \"allow proto tcp dstport 22\"") },
+	{ "policy-no-value", -EINVAL, POLICY_ERR("db", "egress[0]: keyword "
+	  "without a value in \"allow proto tcp port\"") },
+	{ "policy-port-range", -EINVAL, POLICY_ERR("web", "ingress[0]: bad "
+	  "port range in \"allow proto tcp port 80-22\"") },
+	{ "policy-port-big", -EINVAL, POLICY_ERR("web", "ingress[0]: bad "
+	  "port range in \"allow proto udp sport 65536\"") },
+	{ "policy-port-no-proto", -EINVAL, POLICY_ERR("web",
+	  "ingress[0]: " BADRULE " in \"allow port 22\"") },
+	{ "policy-type-tcp", -EINVAL, POLICY_ERR("web",
+	  "ingress[0]: " BADRULE " in \"allow proto tcp type 3\"") },
+	{ "policy-type-big", -EINVAL, POLICY_ERR("web", "ingress[0]: bad "
+	  "ICMP type range in \"allow proto icmp type 256\"") },
+	{ "policy-addr", -EINVAL, POLICY_ERR("db", "egress[0]: bad address, "
+	  "prefix or label in \"allow to 10.1.0.256\"") },
+	{ "policy-prefix", -EINVAL, POLICY_ERR("db", "egress[0]: bad "
+	  "address, prefix or label in \"allow to 10.1.0.0/33\"") },
+	{ "policy-family", -EINVAL, POLICY_ERR("db", "egress[0]: " BADRULE
+	  " in \"allow from 10.1.0.2 to 2001:db8::1\"") },
+	{ "policy-icmp-v6", -EINVAL, POLICY_ERR("db", "egress[0]: " BADRULE
+	  " in \"allow proto icmp to 2001:db8::1\"") },
+	{ "policy-words", -EINVAL, POLICY_ERR("web", "ingress[0]: too many "
+	  "words in \"allow proto tcp proto tcp proto tcp ...\"") },
+	{ "policy-blank", -EINVAL, POLICY_ERR("web",
+	  "ingress[0]: empty rule in \"   \"") },
+	{ "policy-empty-str", -EINVAL, POLICY_ERR("web",
+	  "ingress[1] is an empty string") },
+	{ "policy-label", -EINVAL, POLICY_ERR("web", "ingress[0]: bad "
+	  "address, prefix or label in \"allow from label:Web\"") },
+	{ "policy-label-dash", -EINVAL, POLICY_ERR("web", "ingress[1]: label "
+	  "\"-web\" is not a valid name (1..31 of a-z 0-9 '-', no '-' at "
+	  "either end)") },
+	{ "policy-label-long", -EINVAL, POLICY_ERR("db", "egress[0]: bad "
+	  "address, prefix or label in \"allow to label:abcdefghijabcdefghija"
+	  "...\"") },
+	{ "policy-label-empty", -EINVAL, POLICY_ERR("db", "egress[0]: bad "
+	  "address, prefix or label in \"allow to label:\"") },
+	{ "policy-u32", -EINVAL, POLICY_ERR("web",
+	  "ingress must be a list of strings (one rule each)") },
+	{ "policy-bytes", -EINVAL, POLICY_ERR("db",
+	  "egress must be a list of strings (one rule each)") },
+	{ "policy-flag", -EINVAL, POLICY_ERR("web",
+	  "ingress must be a list of strings (one rule each)") },
+	{ "policy-ctrl", -EINVAL, POLICY_ERR("web",
+	  "ingress[0] has a control character at 5") },
+	{ "policy-long", -EINVAL, POLICY_ERR("web",
+	  "ingress[0] is longer than 255 characters") },
+	{ "policy-unknown-prop", -EINVAL, POLICY_ERR("web",
+	  "unknown property \"ingresz\"") },
+	{ "policy-subnode", -EINVAL, POLICY_ERR("web",
+	  "unknown node \"rules\"") },
+	{ "policy-257", -E2BIG, POLICY_ERR("db",
+	  "egress has more than 256 rules") },
 	{ "vms-prop", -EINVAL, "vms: unknown property \"count\"" },
 	{ "networks-prop", -EINVAL, "networks: unknown property \"default\"" },
 	{ "too-many-vms", -E2BIG, "vms: more than 64 VMs" },
@@ -709,6 +1054,12 @@ static void test_duplicates_in_blob(void **state)
 	b = load("bad/vm-subnode.dtb");	/* two policies */
 	patch(b, "\x01" "device", "\x01" "policy");
 	expect_fail(b, -EINVAL, "vms/web: policy given twice");
+	free(b.p);
+
+	b = load("bad/policy-unknown-prop.dtb");  /* two ingress lists */
+	patch(b, "ingresz", "ingress");
+	expect_fail(b, -EINVAL,
+		    "vms/web/policy: property \"ingress\" given twice");
 	free(b.p);
 
 	b = copy(good);			/* one property twice */
@@ -1028,7 +1379,7 @@ static void test_load_and_print(void **state)
 	assert_string_equal(log_line(3, NULL), "config: vm web: 256 MiB, "
 			    "2 vCPUs, vmlinuz + web.cpio, net app "
 			    "02:00:00:00:00:01 10.1.0.2/24 gw 10.1.0.1, "
-			    "labels web,frontend, policy");
+			    "labels web,frontend, policy 0 in / 0 out");
 	assert_string_equal(log_line(4, NULL), "config: vm db: 1024 MiB, "
 			    "1 vCPU, vmlinuz + db.cpio, net app 10.1.0.3/24, "
 			    "labels db, no policy (deny all)");
@@ -1079,6 +1430,11 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_len_beyond_totalsize),
 		cmocka_unit_test(test_phandle_ignored),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_api_errors),
+		cmocka_unit_test(test_policy_limit),
+		cmocka_unit_test(test_policy_print),
+		cmocka_unit_test(test_policy_load_error),
 		cmocka_unit_test(test_duplicates_in_blob),
 		cmocka_unit_test(test_blob_args),
 		cmocka_unit_test(test_blob_empty_and_truncated),

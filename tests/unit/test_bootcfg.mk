@@ -10,7 +10,11 @@ BOOTCFG_DTBS := \
 		$(wildcard $(BOOTCFG_FIX)/*.dts $(BOOTCFG_FIX)/bad/*.dts)) \
 	$(BOOTCFG_DATA)/boot-default.dtb $(BOOTCFG_DATA)/ca.pem
 
+# The policy rules go through the firewall's own parser (net/fw_text.c,
+# which needs fw_rule_check() and friends from net/fw.c; the test stubs
+# fw.c's heap calls).
 SRCS_test_bootcfg   := kernel/bootcfg.c kernel/bootcfg_check.c kernel/bootcfg_print.c \
+	kernel/bootcfg_policy.c net/fw.c net/fw_text.c \
 	kernel/fmt.c $(HOST_LIBFDT_SRCS)
 CFLAGS_test_bootcfg := $(HOST_LIBFDT_INC) \
 	-DBOOTCFG_DATA_DIR=\"$(abspath $(BOOTCFG_DATA))\"
