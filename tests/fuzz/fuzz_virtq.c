@@ -1,5 +1,6 @@
 /* libFuzzer target for the guest side of the virtio-pci devices
- * (vmm/dev/pci.c, virtqueue.c, virtio_pci.c, virtio_net.c, virtio_rng.c).
+ * (vmm/dev/pci.c, virtqueue.c, virtio_pci.c, virtio_net.c, virtio_rng.c,
+ * virtio_console.c).
  *
  * Guest RAM is one heap block of exactly RAM_BYTES (ASan catches any
  * access past it; everything else the devices may touch is their own
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "vmm/dev/pci.h"
+#include "vmm/dev/virtio_console.h"
 #include "vmm/dev/virtio_net.h"
 #include "vmm/dev/virtio_pci.h"
 #include "vmm/dev/virtio_rng.h"
@@ -34,6 +36,7 @@ static struct fake_gm g;
 static struct pci_bus bus;
 static struct virtio_net net;
 static struct virtio_rng rng;
+static struct virtio_console con;
 static struct vdrv drv;
 
 static const uint8_t *in;
@@ -77,20 +80,32 @@ static void tx(void *ctx, const void *frame, size_t len)
 	(void)sum;
 }
 
+static void con_out(void *ctx, const void *buf, size_t len)
+{
+	volatile uint8_t sum = 0;
+
+	CHECK(len && len <= sizeof(con.buf));
+	for (size_t i = 0; i < len; i++)
+		sum ^= ((const uint8_t *)buf)[i];
+	(void)sum;
+}
+
 static int fill(void *ctx, void *buf, size_t len)
 {
 	memset(buf, 0x5a, len);
 	return 0;
 }
 
+/* Selector bits: 0 rng, 6 console, else net; bits 2:1 a queue; bit 7
+ * lets a bring-up ask for a feature never offered. */
 static struct virtio_pci *dev_of(unsigned sel)
 {
-	return sel & 1 ? &rng.vp : &net.vp;
+	return sel & 1 ? &rng.vp : sel & 0x40 ? &con.vp : &net.vp;
 }
 
 static unsigned devfn_of(unsigned sel)
 {
-	return sel & 1 ? 2 << 3 : 1 << 3;
+	return sel & 1 ? 2 << 3 : sel & 0x40 ? 3 << 3 : 1 << 3;
 }
 
 static void check_broken(const struct virtio_pci *vp)
@@ -102,7 +117,7 @@ static void check_broken(const struct virtio_pci *vp)
 
 static void one_op(void)
 {
-	unsigned op = (unsigned)take(1) % 13, sel, size;
+	unsigned op = (unsigned)take(1) % 14, sel, size;
 	uint64_t v, off;
 	uint8_t frame[VIRTIO_NET_MAX_FRAME + 2];
 
@@ -148,10 +163,8 @@ static void one_op(void)
 	case 6:		/* a well-behaved bring-up */
 		sel = (unsigned)take(1);
 		if (vdrv_probe(&drv, &bus, &g, devfn_of(sel)))
-			vdrv_bringup(&drv, take(8) & ((sel & 1 ? 0 : VIRTIO_NET_F_MAC |
-				     VIRTIO_NET_F_STATUS) | VIRTIO_F_VERSION_1 |
-				     VIRTIO_F_INDIRECT_DESC), sel & 1 ? 1 : 2,
-				     (uint16_t)(1u << (take(1) % 9)));
+			vdrv_bringup(&drv, take(8) & (dev_of(sel)->features | (sel & 0x80 ? 1 : 0)),
+				     dev_of(sel)->d.nqueues, (uint16_t)(1u << (take(1) % 9)));
 		break;
 	case 7: {	/* post a chain on the driver's last device */
 		struct vdrv_seg s[8];
@@ -187,6 +200,15 @@ static void one_op(void)
 		size = 1u << (take(1) % 3);
 		pci_conf1_write(&bus, off, size, take(4));
 		break;
+	case 13: {	/* console input */
+		size_t len = (size_t)take(1) * 4;
+		int r;
+
+		memset(frame, (int)take(1), len);
+		r = virtio_console_rx(&con, frame, len);
+		CHECK((r >= 0 && (size_t)r <= len) || r == -ENOSPC || r == -ENODEV || r == -EIO);
+		break;
+	}
 	case 12:	/* anywhere in the window */
 		off = take(4) % PCI_MMIO_SIZE;
 		size = (unsigned)take(1) % 9;
@@ -198,6 +220,7 @@ static void one_op(void)
 	}
 	check_broken(&net.vp);
 	check_broken(&rng.vp);
+	check_broken(&con.vp);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -212,6 +235,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(virtio_rng_init(&rng, &g.gm, msi, &rng.vp, fill, NULL) == 0);
 	CHECK(pci_bus_add(&bus, &net.vp.pci, 1) == 0);
 	CHECK(pci_bus_add(&bus, &rng.vp.pci, 2) == 0);
+	CHECK(virtio_console_init(&con, &g.gm, msi, &con.vp, con_out, NULL) == 0);
+	CHECK(pci_bus_add(&bus, &con.vp.pci, 3) == 0);
 	in = data;
 	left = size;
 	for (unsigned n = 0; left && n < 256; n++)

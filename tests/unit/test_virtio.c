@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vmm/dev/pci.h"
+#include "vmm/dev/virtio_console.h"
 #include "vmm/dev/virtio_net.h"
 #include "vmm/dev/virtio_pci.h"
 #include "vmm/dev/virtio_rng.h"
@@ -21,12 +22,17 @@
 #define RNG_SLOT 2
 #define NET_DEVFN (NET_SLOT << 3)
 #define RNG_DEVFN (RNG_SLOT << 3)
+#define CON_SLOT 3
+#define CON_DEVFN (CON_SLOT << 3)
 #define BASIC_NET (VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS)
 
 static struct fake_gm g;
 static struct pci_bus bus;
 static struct virtio_net net;
 static struct virtio_rng rng;
+static struct virtio_console con;
+static char con_out[512];
+static size_t ncon_out;
 static struct vdrv d;
 
 static struct { uint64_t addr; uint32_t data; } msis[64];
@@ -65,6 +71,14 @@ static int fill(void *ctx, void *buf, size_t len)
 	return 0;
 }
 
+static void con_write(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	assert_true(len <= 256 && ncon_out + len <= sizeof(con_out));
+	memcpy(con_out + ncon_out, buf, len);
+	ncon_out += len;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -74,6 +88,9 @@ static int setup(void **state)
 	assert_int_equal(virtio_rng_init(&rng, &g.gm, msi, NULL, fill, NULL), 0);
 	assert_int_equal(pci_bus_add(&bus, &net.vp.pci, NET_SLOT), 0);
 	assert_int_equal(pci_bus_add(&bus, &rng.vp.pci, RNG_SLOT), 0);
+	assert_int_equal(virtio_console_init(&con, &g.gm, msi, NULL, con_write, NULL), 0);
+	assert_int_equal(pci_bus_add(&bus, &con.vp.pci, CON_SLOT), 0);
+	ncon_out = 0;
 	nmsi = 0;
 	nframes = 0;
 	fill_fail = 0;
@@ -767,6 +784,57 @@ static void test_rng_kick_before_driver_ok_replayed(void **state)
 	assert_int_equal(len, 4);
 }
 
+/* -------------------------------------------------------- virtio-console */
+
+static void test_console(void **state)
+{
+	uint32_t id, len;
+	struct vdrv_seg out[2] = {
+		{ VDRV_BUF_BASE, 5, false },
+		{ VDRV_BUF_BASE + 0x1000, 300, false },
+	};
+	struct vdrv_seg in[2] = {
+		{ VDRV_BUF_BASE + 0x2000, 4, true },
+		{ VDRV_BUF_BASE + 0x3000, 4, true },
+	};
+
+	(void)state;
+	assert_int_equal(vdrv_cfg_read(&bus, CON_DEVFN, 0, 4), 0x10431af4u);
+	assert_true(vdrv_probe(&d, &bus, &g, CON_DEVFN));
+	assert_int_equal(d.device_len, VIRTIO_CONSOLE_CFG_LEN);
+	assert_int_equal(virtio_console_rx(&con, "x", 1), -ENODEV);
+	assert_true(vdrv_bringup(&d, VIRTIO_F_VERSION_1, 2, 64) & VIRTIO_STATUS_DRIVER_OK);
+	nmsi = 0;
+	/* Output: 305 bytes over two buffers, handed out in pieces. */
+	memcpy(g.ram + VDRV_BUF_BASE, "hello", 5);
+	memset(g.ram + VDRV_BUF_BASE + 0x1000, '.', 300);
+	vdrv_post(&d, VIRTIO_CONSOLE_TXQ, out, 2);
+	vdrv_kick(&d, VIRTIO_CONSOLE_TXQ);
+	assert_int_equal(ncon_out, 305);
+	assert_memory_equal(con_out, "hello..", 7);
+	assert_int_equal(con.tx_bytes, 305);
+	assert_true(vdrv_used(&d, VIRTIO_CONSOLE_TXQ, &id, &len));
+	assert_int_equal(nmsi, 1);
+	assert_int_equal(msis[0].data, VDRV_MSI_DATA(2));
+	/* Input: none posted, then two 4-byte buffers for 10 bytes. */
+	assert_int_equal(virtio_console_rx(&con, "0123456789", 10), -ENOSPC);
+	vdrv_post(&d, VIRTIO_CONSOLE_RXQ, &in[0], 1);
+	vdrv_post(&d, VIRTIO_CONSOLE_RXQ, &in[1], 1);
+	assert_int_equal(virtio_console_rx(&con, "0123456789", 10), 8);
+	assert_memory_equal(g.ram + VDRV_BUF_BASE + 0x2000, "0123", 4);
+	assert_memory_equal(g.ram + VDRV_BUF_BASE + 0x3000, "4567", 4);
+	assert_true(vdrv_used(&d, VIRTIO_CONSOLE_RXQ, &id, &len));
+	assert_int_equal(len, 4);
+	assert_true(vdrv_used(&d, VIRTIO_CONSOLE_RXQ, &id, &len));
+	assert_int_equal(len, 4);
+	assert_int_equal(con.rx_drops, 1 + 10 + 2);
+	/* A broken receive ring: the device needs a reset. */
+	in[0].gpa = RAM - 2;
+	vdrv_post(&d, VIRTIO_CONSOLE_RXQ, &in[0], 1);
+	assert_int_equal(virtio_console_rx(&con, "ab", 2), -EIO);
+	expect_needs_reset_with_config_irq();
+}
+
 static void test_vm_reset(void **state)
 {
 	(void)state;
@@ -805,6 +873,7 @@ int main(void)
 		T(test_odd_bar_accesses),
 		T(test_rng),
 		T(test_rng_kick_before_driver_ok_replayed),
+		T(test_console),
 		T(test_vm_reset),
 	};
 
