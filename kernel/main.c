@@ -28,6 +28,8 @@
 #include "kernel/sched.h"
 #include "vmm/vmm.h"
 #include "drivers/cmos.h"
+#include "net/vnet.h"
+#include "vmm/loader.h"
 
 void heap_setup(void);
 struct percpu *percpu_bsp_new(uint32_t apic_id);
@@ -177,6 +179,64 @@ static void test_stack_overflow(volatile char *p)
 
 static void kmain_stage2(void);
 
+static struct fw_rule rules_in[BOOTCFG_MAX_RULES], rules_out[BOOTCFG_MAX_RULES];
+static char cmdline[LOADER_CMDLINE_MAX];
+
+/* VM number i's port on the switch, from the boot config, and the
+ * command line that tells its init the addresses (tools/mkimage/README.md:
+ * bastion.ip, bastion.gw, bastion.mac, bastion.hostname). */
+static void vm_network(uint32_t i, struct vnet_attach *na, char *line, size_t len)
+{
+	const struct bootcfg_vm *c = &config.vms[i];
+	size_t n;
+
+	na->network = config.nets[c->network].name;
+	if (c->has_mac) {
+		memcpy(na->mac, c->mac, 6);
+	} else {
+		const uint8_t mac[6] = { 0x02, 0x42, 0x41, 0x53, 0x01, (uint8_t)i };
+
+		memcpy(na->mac, mac, 6);
+	}
+	if (c->has_ipv4) {
+		na->has_ip4 = true;
+		for (int b = 0; b < 4; b++)
+			na->ip4[b] = (uint8_t)(c->ipv4.addr >> (24 - 8 * b));
+	}
+	na->nlabels = c->nlabels;
+	na->labels = c->labels;
+	if (bootcfg_vm_rules(&config, i, false, rules_in, BOOTCFG_MAX_RULES, &na->nin))
+		na->nin = 0;		/* no list: deny everything */
+	if (bootcfg_vm_rules(&config, i, true, rules_out, BOOTCFG_MAX_RULES, &na->nout))
+		na->nout = 0;
+	na->in = rules_in;
+	na->out = rules_out;
+	n = (size_t)ksnprintf(line, len, "%s bastion.hostname=%s bastion.mac=%02x:%02x:%02x:%02x:%02x:%02x",
+			      c->cmdline ? c->cmdline : "", c->name, na->mac[0], na->mac[1],
+			      na->mac[2], na->mac[3], na->mac[4], na->mac[5]);
+	if (c->has_ipv4 && n < len)
+		n += (size_t)ksnprintf(line + n, len - n, " bastion.ip=%u.%u.%u.%u/%u",
+				       na->ip4[0], na->ip4[1], na->ip4[2], na->ip4[3],
+				       c->ipv4.prefix);
+	if (c->gateway && n < len)
+		ksnprintf(line + n, len - n, " bastion.gw=%u.%u.%u.%u", c->gateway >> 24,
+			  (c->gateway >> 16) & 0xff, (c->gateway >> 8) & 0xff, c->gateway & 0xff);
+}
+
+/* The virtual switch and the networks of the boot config (its task
+ * needs the scheduler: called from the monitor task). */
+static void start_switch(void)
+{
+	int r = vnet_init();
+
+	for (uint32_t i = 0; !r && i < config.nnets; i++)
+		r = vnet_net_add(config.nets[i].name, config.nets[i].vlan, config.nets[i].uplink);
+	if (r)
+		pr_err("switch: cannot start (%d): VMs get no network", r);
+	else
+		pr_info("switch: %u network(s), stateful firewall on every port", config.nnets);
+}
+
 /* Starts the VMs the boot config declares; a VM that cannot be created
  * is reported and skipped, the others still start. */
 static void start_config_vms(void)
@@ -184,7 +244,8 @@ static void start_config_vms(void)
 	for (uint32_t i = 0; i < config.nvms; i++) {
 		const struct bootcfg_vm *c = &config.vms[i];
 		const struct boot_module *m = bootinfo_find_module(&bootinfo, c->kernel);
-		struct vm_config vc = { c->name, c->memory_mib, c->vcpus, NULL, 0, NULL, 0, NULL };
+		struct vm_config vc = { c->name, c->memory_mib, c->vcpus, NULL, 0, NULL, 0, NULL, NULL };
+		struct vnet_attach na = { 0 };
 		char err[120];
 		struct vm *vm;
 		int r;
@@ -196,6 +257,11 @@ static void start_config_vms(void)
 		vc.image = phys_to_virt(m->start);
 		vc.image_len = (size_t)(m->end - m->start);
 		vc.cmdline = c->cmdline;
+		if (c->network >= 0) {
+			vm_network(i, &na, cmdline, sizeof(cmdline));
+			vc.net = &na;
+			vc.cmdline = cmdline;
+		}
 		if (c->initrd[0]) {
 			const struct boot_module *rd = bootinfo_find_module(&bootinfo, c->initrd);
 
@@ -254,6 +320,7 @@ static void monitor_task(void *arg)
 	else
 		pr_info("console: JSON-RPC on the serial line (kernel/RPC.md), "
 			"e.g. {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.list\"}");
+	start_switch();
 	kheap_trim();
 	free_before_vms = page_free_count();
 	start_config_vms();
@@ -281,6 +348,7 @@ static void monitor_task(void *arg)
 			}
 			if (!vm_count_running()) {
 				vm_print_all();
+				vnet_print();
 				vm_destroy_all();
 				kheap_trim();
 				pr_info("vmm: after destroying every VM, %llu pages free (%llu before any VM)",

@@ -647,6 +647,26 @@ int sw_port_find(const struct sw *sw, const char *name, uint32_t *id)
 	return -ENOENT;
 }
 
+int sw_port_get(const struct sw *sw, uint32_t id, struct sw_port_cfg *cfg)
+{
+	const struct sw_port *pt = port_get(sw, id);
+
+	if (!pt)
+		return -ENOENT;
+	*cfg = pt->cfg;
+	return 0;
+}
+
+int sw_net_find(const struct sw *sw, const char *name, uint32_t *id)
+{
+	for (int i = 0; i < SW_MAX_NETS; i++)
+		if (sw->nets[i].id && !strncmp(sw->nets[i].name, name, SW_NAME_MAX)) {
+			*id = sw->nets[i].id;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int sw_port_stats(const struct sw *sw, uint32_t id, struct sw_port_stats *st)
 {
 	const struct sw_port *pt = port_get(sw, id);

@@ -187,6 +187,11 @@ int sw_port_set(struct sw *sw, const struct sw_port_cfg *cfg, uint32_t *id);
 /* Removes a port, its MAC entries and its connections. 0 or -ENOENT. */
 int sw_port_remove(struct sw *sw, uint32_t id);
 int sw_port_find(const struct sw *sw, const char *name, uint32_t *id);
+/* The port's configuration as set (to change one field and set it
+ * again). 0 or -ENOENT. */
+int sw_port_get(const struct sw *sw, uint32_t id, struct sw_port_cfg *cfg);
+/* A network's id by name. 0 or -ENOENT. */
+int sw_net_find(const struct sw *sw, const char *name, uint32_t *id);
 int sw_port_stats(const struct sw *sw, uint32_t id, struct sw_port_stats *st);
 
 /* Switches one frame received from port at time now_ms (monotonic).

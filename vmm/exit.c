@@ -356,6 +356,37 @@ static enum exit_action exit_priv(struct vcpu *v, struct vm_exit *e)
 	return inject_exc(v, VEC_UD, false, 0);
 }
 
+/* MOV to/from DR0-7 (SDM Vol 3B 17.2): kept per vCPU, never loaded into
+ * the CPU. DR4/5 alias DR6/7 unless CR4.DE (then #UD); DR6/DR7 writes
+ * with bits 63:32 set #GP; DR7 keeps its fixed bit 10. */
+static enum exit_action exit_dr(struct vcpu *v, struct vm_exit *e)
+{
+	unsigned n = e->u.dr.dr;
+	uint64_t val;
+
+	if (n == 4 || n == 5) {
+		if (reg(v, VM_REG_CR4) & (1u << 3))
+			return inject_exc(v, VEC_UD, false, 0);
+		n += 2;
+	}
+	if (!e->u.dr.write) {
+		val = n < 4 ? v->dr[n] : n == 6 ? v->dr6 : v->dr7;
+		put_gpr(v, e->u.dr.gpr, 8, false, val);
+		return ADVANCE;
+	}
+	val = get_gpr(v, e->u.dr.gpr, 8, false);
+	if (n < 4) {
+		v->dr[n] = val;
+	} else if (val >> 32) {
+		return gp(v);
+	} else if (n == 6) {
+		v->dr6 = (val & 0x0000e00f) | 0xffff0ff0;
+	} else {
+		v->dr7 = (val & 0xffff2bff) | 0x400;
+	}
+	return ADVANCE;
+}
+
 static enum exit_action exit_exception(struct vcpu *v, struct vm_exit *e)
 {
 	if (e->u.exc.vector == 18) {
@@ -400,6 +431,7 @@ static const exit_fn exit_tbl[VM_EXIT_COUNT] = {
 	[VM_EXIT_CACHE_FLUSH] = exit_cache_flush,
 	[VM_EXIT_EXCEPTION] = exit_exception,
 	[VM_EXIT_ENTRY_FAIL] = exit_entry_fail,
+	[VM_EXIT_DR] = exit_dr,
 };
 
 /* The one place RIP moves past an emulated instruction; an interrupt

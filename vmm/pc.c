@@ -22,6 +22,7 @@
 #include "vmm/dev/pci.h"
 #include "vmm/dev/virtio_net.h"
 #include "vmm/dev/virtio_rng.h"
+#include "net/vnet.h"
 #include "vmm/pc.h"
 #include "vmm/vm.h"
 
@@ -42,6 +43,8 @@ struct pc {
 	struct pci_bus pci;			/* [q] */
 	struct virtio_net net;			/* [q] */
 	struct virtio_rng rng;			/* [q] */
+	uint32_t port;				/* [I] switch port, if has_port */
+	bool has_port;				/* [I] */
 };
 
 /* ------------------------------------------------------------ routing */
@@ -352,13 +355,33 @@ static int rng_fill(void *ctx, void *buf, size_t len)
 	return drbg_random(buf, len);
 }
 
-/* Until the VM's port is on the switch, frames from the guest end here
- * (counted by the device: tx_frames). */
-static void net_tx_null(void *ctx, const void *frame, size_t len)
+/* A frame from the guest: to the switch when the VM has a port there,
+ * else nowhere (counted by the device: tx_frames). Under pci_lock. */
+static void net_tx(void *ctx, const void *frame, size_t len)
 {
-	(void)ctx;
-	(void)frame;
-	(void)len;
+	struct pc *pc = ((struct vm *)ctx)->pc;
+
+	if (pc->has_port)
+		vnet_tx(pc->port, frame, len);
+}
+
+/* A frame for the guest, from the switch's task. */
+static void net_deliver(void *ctx, const void *frame, size_t len)
+{
+	struct pc *pc = ((struct vm *)ctx)->pc;
+	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
+
+	virtio_net_rx(&pc->net, frame, len);	/* no buffer: counted, dropped */
+	spin_unlock_irqrestore(&pc->pci_lock, f);
+}
+
+int pc_attach_net(struct vm *vm, const struct vnet_attach *a, char *err, size_t errlen)
+{
+	struct pc *pc = vm->pc;
+	int r = vnet_port_add(vm->name, a, net_deliver, vm, &pc->port, err, errlen);
+
+	pc->has_port = r == 0;
+	return r;
 }
 
 static int attach_pci(struct vm *vm, const uint8_t mac[6])
@@ -368,7 +391,7 @@ static int attach_pci(struct vm *vm, const uint8_t mac[6])
 
 	pc->gm = (struct guest_mem){ gm_map, vm, vm->ram_bytes };
 	pci_bus_init(&pc->pci);
-	r = virtio_net_init(&pc->net, &pc->gm, dev_msi, vm, mac, net_tx_null, vm);
+	r = virtio_net_init(&pc->net, &pc->gm, dev_msi, vm, mac, net_tx, vm);
 	r = r ? r : pci_bus_add(&pc->pci, &pc->net.vp.pci, 1);
 	r = r ? r : virtio_rng_init(&pc->rng, &pc->gm, dev_msi, vm, rng_fill, NULL);
 	r = r ? r : pci_bus_add(&pc->pci, &pc->rng.vp.pci, 2);
@@ -382,7 +405,7 @@ static int attach_pci(struct vm *vm, const uint8_t mac[6])
 	return r;
 }
 
-int pc_attach(struct vm *vm)
+int pc_attach(struct vm *vm, const uint8_t mac[6])
 {
 	static const struct { uint16_t port, len; int (*rd)(void *, uint64_t, unsigned, uint64_t *);
 			      int (*wr)(void *, uint64_t, unsigned, uint64_t); const char *name; } ports[] = {
@@ -422,13 +445,8 @@ int pc_attach(struct vm *vm)
 
 		r = iobus_register(&vm->mmio, IOAPIC_BASE, IOAPIC_SIZE, &d);
 	}
-	if (!r) {
-		/* A locally administered MAC from the VM's slot until the
-		 * boot config gives one. */
-		uint8_t mac[6] = { 0x02, 0x42, 0x41, 0x53, 0x00, (uint8_t)vm->id };
-
+	if (!r)
 		r = attach_pci(vm, mac);
-	}
 	return r;
 }
 
@@ -444,6 +462,8 @@ void pc_attach_vcpu(struct vcpu *v)
 
 void pc_free(struct vm *vm)
 {
+	if (vm->pc && vm->pc->has_port)
+		vnet_port_remove(vm->pc->port);	/* no delivery to us after this */
 	kfree(vm->pc);
 	vm->pc = NULL;
 }

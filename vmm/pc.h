@@ -19,9 +19,13 @@ struct vcpu;
 #define PC_IRQ_PIT  0
 #define PC_IRQ_COM1 4
 
-/* Attaches the platform devices to vm's buses and a local APIC to each
- * vCPU. Returns 0, -ENOMEM, or an iobus error. Freed by pc_free. */
-int pc_attach(struct vm *vm);
+/* Attaches the platform devices to vm's buses (virtio-net with mac).
+ * Returns 0, -ENOMEM, or an iobus error. Freed by pc_free. */
+int pc_attach(struct vm *vm, const uint8_t mac[6]);
+/* Puts the VM's virtio-net on the switch (net/vnet.h). Returns 0 or what
+ * vnet_port_add returns, err saying why. */
+struct vnet_attach;
+int pc_attach_net(struct vm *vm, const struct vnet_attach *a, char *err, size_t errlen);
 void pc_free(struct vm *vm);
 /* Gives a vCPU its local APIC (after pc_attach, before it runs). */
 void pc_attach_vcpu(struct vcpu *v);

@@ -19,6 +19,7 @@
 #include "vmm/dev/ns16550.h"
 #include "vmm/dev/testdev.h"
 #include "vmm/loader.h"
+#include "net/vnet.h"
 #include "vmm/pc.h"
 #include "vmm/vm.h"
 #include "vmm/vmm_priv.h"
@@ -348,9 +349,12 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		/* The platform's facts go first, so the operator's line can
 		 * override them: the TSC rate (no PIT calibration) and that it is
 		 * reliable (the host's invariant TSC, not watched against
-		 * jiffies that a busy host delays), no ACPI,
+		 * jiffies that a busy host delays), no check that the PIT ticks
+		 * at its rate while the vCPU busy-waits (a vCPU that shares its
+		 * CPU misses ticks and would panic "IO-APIC + timer doesn't
+		 * work"), no ACPI,
 		 * the 8042 for reboot, COM1 as the console. */
-		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu tsc=reliable acpi=off reboot=k sysrq_always_enabled %s",
+		ksnprintf(cmdline, sizeof(cmdline), "console=ttyS0 tsc_early_khz=%llu tsc=reliable no_timer_check acpi=off reboot=k panic=-1 sysrq_always_enabled %s",
 			  (unsigned long long)(tsc_hz() / 1000), cfg->cmdline ? cfg->cmdline : "");
 		r = loader_linux(&gm, &lb, &ge, err, errlen);
 	} else if (is_multiboot1(cfg->image, cfg->image_len)) {
@@ -367,11 +371,27 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	if (r)
 		goto fail;
 	r = testdev_attach(vm);
-	if (!r)
-		r = linux_guest ? pc_attach(vm) : attach_uart(vm);
+	if (!r && linux_guest) {
+		/* A locally administered MAC from the VM's slot unless the
+		 * config gives one. */
+		uint8_t mac[6] = { 0x02, 0x42, 0x41, 0x53, 0x00, (uint8_t)vm->id };
+
+		r = pc_attach(vm, cfg->net ? cfg->net->mac : mac);
+	} else if (!r) {
+		r = attach_uart(vm);
+	}
 	if (r) {
 		ksnprintf(err, errlen, "cannot attach devices (%d)", r);
 		goto fail;
+	}
+	if (cfg->net && linux_guest) {
+		char why[80];
+
+		r = pc_attach_net(vm, cfg->net, why, sizeof(why));
+		if (r) {
+			ksnprintf(err, errlen, "cannot attach to the switch: %s", why);
+			goto fail;
+		}
 	}
 	r = init_vcpus(vm, &ge);
 	if (r) {

@@ -49,6 +49,10 @@ struct vcpu {
 	uint8_t timer_vector;		/* [c] */
 	struct vm_stats stats;		/* [c] */
 	uint8_t tpr;			/* [c] CR8, virtual */
+	/* [c] Debug registers as the guest wrote them (back ends that
+	 * intercept MOV DR): storage only, hardware breakpoints are not
+	 * offered, and nothing of one guest's reaches the CPU. */
+	uint64_t dr[4], dr6, dr7;
 	/* [c] The last instruction length decoded for an exit (back ends
 	 * without NRIP save): a loop exits at the same RIP over and over.
 	 * A guest that rewrites its code under a cached RIP only confuses

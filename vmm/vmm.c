@@ -91,6 +91,8 @@ int vcpu_setup(void *vcpu, void *entry)
 
 	if (r)
 		return r;
+	v->dr6 = 0xffff0ff0;	/* power-on values (SDM Vol 3B 17.2) */
+	v->dr7 = 0x400;
 	/* On the PC platform application processors wait for INIT/SIPI
 	 * (pc_attach_vcpu); the test guests start every vCPU at the
 	 * image's entry point, each with its own stack. */
@@ -122,7 +124,7 @@ static const char *const exit_names[VM_EXIT_COUNT] = {
 	[VM_EXIT_PREEMPT] = "preempt", [VM_EXIT_TRIPLE_FAULT] = "triple-fault",
 	[VM_EXIT_VIRT_INSN] = "vmx-insn", [VM_EXIT_PRIV_INSN] = "priv-insn",
 	[VM_EXIT_CACHE_FLUSH] = "cache-flush", [VM_EXIT_EXCEPTION] = "exception",
-	[VM_EXIT_ENTRY_FAIL] = "entry-fail", [VM_EXIT_UNKNOWN] = "unknown",
+	[VM_EXIT_ENTRY_FAIL] = "entry-fail", [VM_EXIT_DR] = "dr", [VM_EXIT_UNKNOWN] = "unknown",
 };
 
 const char *vm_exit_name(enum vm_exit_code c)

@@ -36,6 +36,7 @@ enum vm_exit_code {
 	VM_EXIT_CACHE_FLUSH,	/* INVD, WBINVD */
 	VM_EXIT_EXCEPTION,	/* an intercepted guest exception */
 	VM_EXIT_ENTRY_FAIL,	/* the back end could not enter the guest */
+	VM_EXIT_DR,		/* MOV to or from a debug register */
 	VM_EXIT_UNKNOWN,	/* anything else: the VM stops */
 	VM_EXIT_COUNT
 };
@@ -83,6 +84,11 @@ struct vm_exit {
 			bool write;
 			uint8_t gpr;	/* enum vm_reg of the operand */
 		} cr;
+		struct {
+			uint8_t dr;	/* 0..7 */
+			bool write;
+			uint8_t gpr;	/* enum vm_reg of the operand */
+		} dr;
 		struct {
 			uint8_t vector;
 			uint32_t error;
@@ -161,7 +167,11 @@ struct vm_config {
 	const void *initrd;		/* NULL: none */
 	size_t initrd_len;
 	const char *cmdline;		/* NULL: empty */
+	/* The VM's port on the switch (net/vnet.h); NULL: a vNIC wired to
+	 * nothing. */
+	const struct vnet_attach *net;
 };
+struct vnet_attach;
 
 /* Creates a VM (memory zeroed, image loaded, vCPUs set up, not running).
  * Returns 0 and *out, or -EINVAL (bad config or image; err says why),

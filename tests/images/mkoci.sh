@@ -10,12 +10,17 @@
 #   layers  two layers, the second deleting a file (a whiteout) and
 #           replacing a directory's contents (opaque); checks what it sees
 #   user    runs `id` as uid 1000 gid 1000 (config.user)
+#   sleeper sleeps 4 s, then says so (a neighbour that outlives a crash)
+#   web, db, other, spoof   the firewall system test (tests/guests/
+#           firewall.dts): web talks to db on tcp/5432, db and other try
+#           what their policies forbid, spoof sends from an address that
+#           is not its own
 # Usage: tests/images/mkoci.sh LAYOUT_DIR
 set -eu
 
 OUT=${1:?usage: mkoci.sh LAYOUT_DIR}
 BUSYBOX=/bin/busybox
-APPLETS="sh echo cat ls ip hostname id test true false sleep uname mount"
+APPLETS="sh echo cat ls ip hostname id test true false sleep uname mount nc ping arping"
 
 command -v umoci >/dev/null || { echo "mkoci.sh: needs umoci (apt-get install umoci)" >&2; exit 1; }
 [ -x "$BUSYBOX" ] && "$BUSYBOX" --help 2>&1 | head -1 | grep -q BusyBox ||
@@ -51,6 +56,11 @@ image exit3 'exit 3'
 image net 'ip addr; ip route; cat /etc/resolv.conf; echo hostname=$(hostname)'
 image panic 'echo c > /proc/sysrq-trigger; sleep 5; echo still alive'
 image user 'id' --config.user=user
+image sleeper 'sleep 4; echo slept well'
+image web '(nc -l -p 8080 >/dev/null 2>&1 &); i=0; while [ $i -lt 60 ]; do r=$(echo ping | nc -w 3 10.1.0.3 5432 2>/dev/null); if [ -n "$r" ]; then echo "web got $r"; break; fi; i=$((i+1)); sleep 1; done; sleep 12; echo web done'
+image db 'r=$(echo pong | nc -l -p 5432 -w 90); echo "db got $r"; if echo x | nc -w 3 10.1.0.2 8080; then echo "db to web OPEN"; else echo "db to web blocked"; fi'
+image other 'i=0; until arping -q -c 1 -w 1 -I eth0 10.1.0.3; do i=$((i+1)); [ $i -gt 90 ] && break; done; if echo hi | nc -w 4 10.1.0.3 5432; then echo "other to db OPEN"; else echo "other to db blocked"; fi'
+image spoof 'ip addr add 10.1.0.66/24 dev eth0; ping -c 3 -W 1 -I 10.1.0.66 10.1.0.3; arping -c 2 -w 3 -s 10.1.0.66 -I eth0 10.1.0.3; echo spoof done'
 
 # layers: a second and third layer over base, made by umoci from the
 # difference of two unpacked trees (whiteouts, an opaque directory).

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tools/mkimage/config.h"
@@ -67,6 +68,10 @@ static void __attribute__((noreturn)) finish(int status)
 {
 	kill(-1, SIGKILL);
 	sync();
+	/* The console is a UART the kernel drains by interrupts: wait until
+	 * every byte is out, or the VM ends with the last lines unsent. */
+	tcdrain(con);
+	tcdrain(1);
 	/* The debug-exit device stops the VM on a 32-bit write. */
 	if (ioperm(EXIT_PORT, 4, 1) == 0)
 		outl((unsigned)status, EXIT_PORT);

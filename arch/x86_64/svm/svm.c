@@ -152,6 +152,33 @@ static struct pt_ops npt_ops = {
 	.alloc = npt_alloc, .p2v = npt_p2v, .user = true,
 };
 
+/* Every port and MSR access exits (APM 15.10, 15.11): one all-ones
+ * IOPM and MSRPM, never written again, serve every VM (20 KiB a VM
+ * saved). Allocated on first use. */
+static int shared_bitmaps(uint64_t *iopm, uint64_t *msrpm)
+{
+	static struct spinlock lock = SPINLOCK_INIT;
+	static uint64_t iopm_pa, msrpm_pa;
+	uint64_t f = spin_lock_irqsave(&lock);
+	int r = 0;
+
+	if (!iopm_pa) {
+		if (page_alloc(3, &iopm_pa) || page_alloc(2, &msrpm_pa)) {
+			if (iopm_pa)
+				page_free(iopm_pa, 3);
+			iopm_pa = 0;
+			r = -ENOMEM;
+		} else {
+			memset(phys_to_virt(iopm_pa), 0xff, 3 * 4096);
+			memset(phys_to_virt(msrpm_pa), 0xff, 2 * 4096);
+		}
+	}
+	*iopm = iopm_pa;
+	*msrpm = msrpm_pa;
+	spin_unlock_irqrestore(&lock, f);
+	return r;
+}
+
 static int svm_vm_init(struct vm *vm)
 {
 	struct svm_vm *sv = kzalloc(sizeof(*sv));
@@ -164,16 +191,11 @@ static int svm_vm_init(struct vm *vm)
 		kfree(sv);
 		return -ENOMEM;
 	}
-	/* Every port and MSR access exits (APM 15.10, 15.11). */
-	if (page_alloc(3, &sv->iopm_pa) || page_alloc(2, &sv->msrpm_pa)) {
-		if (sv->iopm_pa)
-			page_free(sv->iopm_pa, 3);
+	if (shared_bitmaps(&sv->iopm_pa, &sv->msrpm_pa)) {
 		page_free(sv->npt_root_pa, 1);
 		kfree(sv);
 		return -ENOMEM;
 	}
-	memset(phys_to_virt(sv->iopm_pa), 0xff, 3 * 4096);
-	memset(phys_to_virt(sv->msrpm_pa), 0xff, 2 * 4096);
 	vm->arch = sv;
 	return 0;
 }
@@ -196,9 +218,7 @@ static void svm_vm_destroy(struct vm *vm)
 	if (!sv)
 		return;
 	free_tables(sv->npt_root, 3);
-	page_free(sv->iopm_pa, 3);
-	page_free(sv->msrpm_pa, 2);
-	kfree(sv);
+	kfree(sv);		/* the bitmaps are shared */
 	vm->arch = NULL;
 }
 

@@ -291,6 +291,38 @@ static const struct pt_ops ept_ops = {
 	.alloc = ept_alloc, .p2v = ept_p2v, .huge_1g = false, .ept = true,
 };
 
+/* Every port and MSR access exits (all-ones bitmaps, SDM Vol 3C 24.6.4,
+ * 24.6.9): the device models and the MSR policy decide; bitmaps rather
+ * than unconditional exiting so that a port could one day be passed
+ * through. One copy, never written again, serves every VM and vCPU
+ * (12 KiB a VM saved); allocated on first use. Either pointer may be
+ * NULL. */
+static int shared_bitmaps(uint64_t *io, uint64_t *msr)
+{
+	static struct spinlock lock = SPINLOCK_INIT;
+	static uint64_t io_pa, msr_pa;
+	uint64_t f = spin_lock_irqsave(&lock);
+	int r = 0;
+
+	if (!io_pa) {
+		if (page_alloc(2, &io_pa) || page_alloc(1, &msr_pa)) {
+			if (io_pa)
+				page_free(io_pa, 2);
+			io_pa = 0;
+			r = -ENOMEM;
+		} else {
+			memset(phys_to_virt(io_pa), 0xff, 2 * 4096);
+			memset(phys_to_virt(msr_pa), 0xff, 4096);
+		}
+	}
+	if (io)
+		*io = io_pa;
+	if (msr)
+		*msr = msr_pa;
+	spin_unlock_irqrestore(&lock, f);
+	return r;
+}
+
 static int vmx_vm_init(struct vm *vm)
 {
 	struct vmx_vm *xv = kzalloc(sizeof(*xv));
@@ -302,15 +334,11 @@ static int vmx_vm_init(struct vm *vm)
 		kfree(xv);
 		return -ENOMEM;
 	}
-	/* Every port exits (both bitmaps all ones, SDM Vol 3C 24.6.4): the
-	 * device model decides; a bitmap rather than unconditional exiting
-	 * so that a port could one day be passed through. */
-	if (page_alloc(2, &xv->io_bitmap_pa)) {
+	if (shared_bitmaps(&xv->io_bitmap_pa, NULL)) {
 		page_free(xv->ept_root_pa, 1);
 		kfree(xv);
 		return -ENOMEM;
 	}
-	memset(phys_to_virt(xv->io_bitmap_pa), 0xff, 2 * 4096);
 	vm->arch = xv;
 	return 0;
 }
@@ -335,8 +363,7 @@ static void vmx_vm_destroy(struct vm *vm)
 	if (!xv)
 		return;
 	free_tables(xv->ept_root, 3);
-	page_free(xv->io_bitmap_pa, 2);
-	kfree(xv);
+	kfree(xv);		/* the bitmaps are shared */
 	vm->arch = NULL;
 }
 
@@ -370,9 +397,8 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 	int r = 0;
 
 	/* Every MSR access exits: the MSR policy is an allow-list. */
-	if (page_alloc(1, &x->msr_bitmap_pa))
+	if (shared_bitmaps(NULL, &x->msr_bitmap_pa))
 		return -ENOMEM;
-	memset(phys_to_virt(x->msr_bitmap_pa), 0xff, 4096);
 
 #define W(f, val) r |= vmwrite((f), (val))
 	W(VMCS_PIN_CTLS, caps.pin);
@@ -551,8 +577,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 		this_cpu()->fpu_owner = NULL;
 	page_free(x->vmcs_pa, 1);
 	guest_fpu_free(&x->fpu);
-	if (x->msr_bitmap_pa)
-		page_free(x->msr_bitmap_pa, 1);
+	/* The MSR bitmap is shared. */
 	vpid_put(x->vpid);
 	kfree(x);
 	v->arch = NULL;
@@ -634,6 +659,15 @@ static void dump_guest_state(struct vcpu *v)
 	       (unsigned long long)vmread(VMCS_GUEST_INTERRUPTIBILITY));
 }
 
+/* Exit qualifications number the GPRs as the instruction encoding does
+ * (SDM Vol 3C Tables 28-3, 28-4). */
+static const uint8_t gpr_map[16] = {
+	VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX,
+	VM_REG_RSP, VM_REG_RBP, VM_REG_RSI, VM_REG_RDI,
+	VM_REG_R8, VM_REG_R9, VM_REG_R10, VM_REG_R11,
+	VM_REG_R12, VM_REG_R13, VM_REG_R14, VM_REG_R15,
+};
+
 static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 {
 	uint32_t basic = reason & 0xffff;
@@ -698,12 +732,6 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 		e->u.msr.index = (uint32_t)((struct vmx_vcpu *)v->arch)->regs.rcx;
 		break;
 	case EXIT_REASON_CR: {
-		static const uint8_t gpr_map[16] = {
-			VM_REG_RAX, VM_REG_RCX, VM_REG_RDX, VM_REG_RBX,
-			VM_REG_RSP, VM_REG_RBP, VM_REG_RSI, VM_REG_RDI,
-			VM_REG_R8, VM_REG_R9, VM_REG_R10, VM_REG_R11,
-			VM_REG_R12, VM_REG_R13, VM_REG_R14, VM_REG_R15,
-		};
 		unsigned type;
 
 		q = vmread(VMCS_EXIT_QUAL);
@@ -746,8 +774,18 @@ static void translate(struct vcpu *v, uint32_t reason, struct vm_exit *e)
 	case EXIT_REASON_INVD: case EXIT_REASON_WBINVD:
 		e->code = VM_EXIT_CACHE_FLUSH;
 		break;
+	case EXIT_REASON_DR: {
+		/* SDM Vol 3C Table 28-4: DR number, direction (1: MOV
+		 * from DR), register. */
+		q = vmread(VMCS_EXIT_QUAL);
+		e->code = VM_EXIT_DR;
+		e->u.dr.dr = q & 7;
+		e->u.dr.write = !(q & 16);
+		e->u.dr.gpr = gpr_map[(q >> 8) & 15];
+		break;
+	}
 	case EXIT_REASON_RDPMC: case EXIT_REASON_MWAIT:
-	case EXIT_REASON_MONITOR: case EXIT_REASON_DR:
+	case EXIT_REASON_MONITOR:
 		e->code = VM_EXIT_PRIV_INSN;
 		break;
 	default:

@@ -1,0 +1,327 @@
+/*
+ * The host's virtual switch instance and its network task (net/vnet.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include "arch/x86_64/cpu.h"
+#include "kernel/drbg.h"
+#include "kernel/fmt.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
+#include "kernel/time.h"
+#include "net/vnet.h"
+
+#define RING_SLOTS 128
+
+struct slot {
+	uint32_t port;
+	uint32_t len;
+	uint8_t data[VNET_FRAME_MAX];
+};
+
+/* What a port's sw ctx points at. [s] under sw_lock */
+struct vport {
+	void (*deliver)(void *ctx, const void *frame, size_t len);
+	void *ctx;
+	uint32_t id;
+	char name[SW_NAME_MAX];
+};
+
+static struct sw *sw;			/* [s] */
+static struct spinlock sw_lock = SPINLOCK_INIT;
+static struct task *task;		/* [I] after vnet_init */
+static struct vport *vports[SW_MAX_PORTS];	/* [s] */
+
+/* The input ring: [r] under ring_lock. */
+static struct spinlock ring_lock = SPINLOCK_INIT;
+static struct slot *ring;
+static uint32_t ring_head, ring_count;
+static uint64_t ring_drops;
+
+static struct sw_out out;		/* the task's */
+static uint8_t frame_out[VNET_FRAME_MAX + 4];
+
+void vnet_tx(uint32_t port, const void *frame, size_t len)
+{
+	uint64_t f;
+	struct slot *s;
+
+	if (!ring || len > VNET_FRAME_MAX)
+		return;
+	f = spin_lock_irqsave(&ring_lock);
+	if (ring_count == RING_SLOTS) {
+		ring_drops++;
+		spin_unlock_irqrestore(&ring_lock, f);
+		return;
+	}
+	s = &ring[(ring_head + ring_count) % RING_SLOTS];
+	s->port = port;
+	s->len = (uint32_t)len;
+	memcpy(s->data, frame, len);
+	ring_count++;
+	spin_unlock_irqrestore(&ring_lock, f);
+	sched_wake(task);
+}
+
+/* One copy out: the frame minus the tag it came with, plus the
+ * destination's (net/switch.h, struct sw_out). */
+static void deliver(const struct slot *s, const struct sw_dest *d)
+{
+	const struct vport *vp = d->ctx;
+	size_t n = 0, rest = s->len - 12 - out.strip;
+
+	if (!vp || s->len < 12u + out.strip)
+		return;
+	memcpy(frame_out, s->data, 12);
+	n = 12;
+	if (d->vlan) {
+		frame_out[n++] = 0x81;
+		frame_out[n++] = 0x00;
+		frame_out[n++] = (uint8_t)(d->vlan >> 8);
+		frame_out[n++] = (uint8_t)d->vlan;
+	}
+	memcpy(frame_out + n, s->data + 12 + out.strip, rest);
+	vp->deliver(vp->ctx, frame_out, n + rest);
+}
+
+static void vnet_task(void *arg)
+{
+	static struct slot cur;		/* one frame, copied out of the ring */
+	uint64_t last_tick = 0;
+
+	(void)arg;
+	for (;;) {
+		uint64_t f, now = time_ms();
+		bool have;
+
+		f = spin_lock_irqsave(&ring_lock);
+		have = ring_count > 0;
+		if (have) {
+			cur.port = ring[ring_head].port;
+			cur.len = ring[ring_head].len;
+			memcpy(cur.data, ring[ring_head].data, cur.len);
+			ring_head = (ring_head + 1) % RING_SLOTS;
+			ring_count--;
+		}
+		spin_unlock_irqrestore(&ring_lock, f);
+		f = spin_lock_irqsave(&sw_lock);
+		if (have && sw_input(sw, cur.port, cur.data, cur.len, now, &out) > 0)
+			for (uint32_t i = 0; i < out.n; i++)
+				deliver(&cur, &out.d[i]);
+		if (now - last_tick >= 100) {
+			sw_tick(sw, now);
+			last_tick = now;
+		}
+		spin_unlock_irqrestore(&sw_lock, f);
+		if (!have)
+			sched_block(rdtsc() + tsc_hz() / 10);
+		else if (sched_should_yield())
+			sched_yield();
+	}
+}
+
+int vnet_init(void)
+{
+	struct sw_config cfg = { 0 };
+
+	if (drbg_random(cfg.seed, sizeof(cfg.seed)))
+		return -EIO;
+	sw = sw_create(&cfg);
+	ring = kcalloc(RING_SLOTS, sizeof(*ring));
+	if (!sw || !ring)
+		return -ENOMEM;
+	task = task_create("vnet", 0, vnet_task, NULL);
+	return task ? 0 : -ENOMEM;
+}
+
+int vnet_net_add(const char *name, uint16_t vlan, bool uplink)
+{
+	uint64_t f;
+	uint32_t id;
+	int r;
+
+	if (!sw)
+		return -ENODEV;
+	f = spin_lock_irqsave(&sw_lock);
+	r = sw_net_set(sw, name, vlan, uplink, &id);
+	spin_unlock_irqrestore(&sw_lock, f);
+	return r;
+}
+
+int vnet_port_add(const char *name, const struct vnet_attach *a,
+		  void (*dlv)(void *ctx, const void *frame, size_t len), void *ctx,
+		  uint32_t *port, char *err, size_t errlen)
+{
+	static struct sw_port_cfg pc;	/* under sw_lock: too big for a stack */
+	char pname[SW_NAME_MAX + 4];
+	struct vport *vp;
+	uint64_t f;
+	int r;
+
+	if (!sw)
+		return -ENODEV;
+	vp = kzalloc(sizeof(*vp));
+	if (!vp)
+		return -ENOMEM;
+	vp->deliver = dlv;
+	vp->ctx = ctx;
+	memcpy(vp->name, name, strnlen(name, SW_NAME_MAX - 1));
+	f = spin_lock_irqsave(&sw_lock);
+	memset(&pc, 0, sizeof(pc));
+	memcpy(pc.name, vp->name, sizeof(pc.name));
+	pc.kind = SW_PORT_VM;
+	r = sw_net_find(sw, a->network, &pc.net);
+	if (r) {
+		ksnprintf(err, errlen, "no network \"%s\"", a->network);
+		goto out;
+	}
+	memcpy(pc.mac, a->mac, 6);
+	if (a->has_ip4) {
+		pc.nip4 = 1;
+		memcpy(pc.ip4[0], a->ip4, 4);
+	}
+	pc.nlabels = a->nlabels < SW_PORT_LABELS ? a->nlabels : SW_PORT_LABELS;
+	for (uint32_t i = 0; i < pc.nlabels; i++)
+		memcpy(pc.labels[i], a->labels[i], SW_NAME_MAX);
+	if (a->nin) {
+		ksnprintf(pname, sizeof(pname), "%s-in", vp->name);
+		pname[SW_NAME_MAX - 1] = 0;
+		r = sw_policy_set(sw, pname, a->in, a->nin, &pc.policy_in);
+		if (r) {
+			ksnprintf(err, errlen, "ingress policy refused (%d)", r);
+			goto out;
+		}
+	}
+	if (a->nout) {
+		ksnprintf(pname, sizeof(pname), "%s-out", vp->name);
+		pname[SW_NAME_MAX - 1] = 0;
+		r = sw_policy_set(sw, pname, a->out, a->nout, &pc.policy_out);
+		if (r) {
+			ksnprintf(err, errlen, "egress policy refused (%d)", r);
+			goto out;
+		}
+	}
+	pc.ctx = vp;
+	r = sw_port_set(sw, &pc, &vp->id);
+	if (r) {
+		ksnprintf(err, errlen, "port refused (%d)", r);
+		goto out;
+	}
+	sw_reclaim(sw);
+	for (unsigned i = 0; i < SW_MAX_PORTS; i++)
+		if (!vports[i]) {
+			vports[i] = vp;
+			break;
+		}
+	*port = vp->id;
+	vp = NULL;
+out:
+	spin_unlock_irqrestore(&sw_lock, f);
+	kfree(vp);
+	return r;
+}
+
+void vnet_port_remove(uint32_t port)
+{
+	static struct sw_port_cfg pc;
+	uint64_t f;
+	struct vport *gone = NULL;
+
+	if (!sw)
+		return;
+	f = spin_lock_irqsave(&sw_lock);
+	/* The port's own policies go with it (pc is under sw_lock). */
+	if (!sw_port_get(sw, port, &pc)) {
+		sw_port_remove(sw, port);
+		if (pc.policy_in)
+			sw_policy_remove(sw, pc.policy_in);
+		if (pc.policy_out)
+			sw_policy_remove(sw, pc.policy_out);
+		sw_reclaim(sw);
+	}
+	for (unsigned i = 0; i < SW_MAX_PORTS; i++)
+		if (vports[i] && vports[i]->id == port) {
+			gone = vports[i];
+			vports[i] = NULL;
+		}
+	spin_unlock_irqrestore(&sw_lock, f);
+	kfree(gone);
+}
+
+int vnet_policy_replace(const char *port, bool egress, const struct fw_rule *rules, size_t n)
+{
+	static struct sw_port_cfg pc;
+	char pname[SW_NAME_MAX + 4];
+	uint32_t id, pid;
+	uint64_t f;
+	int r;
+
+	if (!sw)
+		return -ENODEV;
+	f = spin_lock_irqsave(&sw_lock);
+	r = sw_port_find(sw, port, &id);
+	if (!r) {
+		ksnprintf(pname, sizeof(pname), "%s-%s", port, egress ? "out" : "in");
+		pname[SW_NAME_MAX - 1] = 0;
+		r = sw_policy_set(sw, pname, rules, n, &pid);
+	}
+	if (!r && !sw_port_get(sw, id, &pc)) {
+		if (egress)
+			pc.policy_out = pid;
+		else
+			pc.policy_in = pid;
+		r = sw_port_set(sw, &pc, &id);
+	}
+	sw_reclaim(sw);
+	spin_unlock_irqrestore(&sw_lock, f);
+	return r;
+}
+
+int vnet_port_stats(const char *name, struct sw_port_stats *st)
+{
+	uint32_t id;
+	uint64_t f;
+	int r;
+
+	if (!sw)
+		return -ENODEV;
+	f = spin_lock_irqsave(&sw_lock);
+	r = sw_port_find(sw, name, &id);
+	if (!r)
+		r = sw_port_stats(sw, id, st);
+	spin_unlock_irqrestore(&sw_lock, f);
+	return r;
+}
+
+void vnet_print(void)
+{
+	static struct sw_port_stats st;
+
+	if (!sw)
+		return;
+	for (unsigned i = 0; i < SW_MAX_PORTS; i++) {
+		char drops[160];
+		size_t n = 0;
+		uint64_t f;
+
+		f = spin_lock_irqsave(&sw_lock);
+		if (!vports[i] || sw_port_stats(sw, vports[i]->id, &st)) {
+			spin_unlock_irqrestore(&sw_lock, f);
+			continue;
+		}
+		drops[0] = 0;
+		for (int d = 1; d < SW_DROP_COUNT && n < sizeof(drops); d++)
+			if (st.drops[d])
+				n += (size_t)ksnprintf(drops + n, sizeof(drops) - n, " %s=%llu",
+						       sw_drop_name((enum sw_drop)d),
+						       (unsigned long long)st.drops[d]);
+		pr_info("switch: port %s: rx %llu frames, tx %llu frames, drops:%s",
+			vports[i]->name, (unsigned long long)st.rx_frames,
+			(unsigned long long)st.tx_frames, drops[0] ? drops : " none");
+		spin_unlock_irqrestore(&sw_lock, f);
+	}
+	if (ring_drops)
+		pr_warn("switch: %llu frames dropped: input ring full", (unsigned long long)ring_drops);
+}
