@@ -102,3 +102,24 @@ run-direct: $(IMAGES_DIR)/$(IMAGE).cpio $(GUEST_KERNEL)/vmlinuz
 		--initrd $< --append '$(APPEND)'
 
 .PHONY: bastion-mkimage guest-init guest-kernel images check-images run-direct
+
+# The container test ISO for Bochs (VT-x): the kernel, tests/guests/
+# container.dts, Debian's kernel and the hello image.
+CONTAINER_CMDLINE ?= test.exit test.timeout=1200
+$(BUILD)/test/container.iso: $(BUILD)/test/container.dtb $(BUILD)/bastion.elf \
+		$(GUEST_KERNEL)/vmlinuz $(IMAGES_DIR)/hello.cpio mk/images.mk | deps
+	@rm -rf $@.root && mkdir -p $@.root/boot/grub
+	cp $(BUILD)/bastion.elf $(GUEST_KERNEL)/vmlinuz $@.root/boot/
+	cp $< $@.root/boot/bootcfg.dtb
+	cp $(IMAGES_DIR)/hello.cpio $@.root/boot/hello.cpio
+	{ echo 'serial --unit=0 --speed=115200'; \
+	  echo 'terminal_input serial console'; echo 'terminal_output serial console'; \
+	  echo 'set timeout=0'; echo 'menuentry "Bastion container test" {'; \
+	  echo '	multiboot2 /boot/bastion.elf $(CONTAINER_CMDLINE)'; \
+	  echo '	module2 /boot/bootcfg.dtb bootcfg'; \
+	  echo '	module2 /boot/vmlinuz vmlinuz'; \
+	  echo '	module2 /boot/hello.cpio hello'; \
+	  echo '	boot'; echo '}'; } > $@.root/boot/grub/grub.cfg
+	grub-mkrescue --output=$@.tmp --locales= --fonts= --themes= \
+		$@.root -- -volid BASTION >$@.log 2>&1 || { cat $@.log >&2; exit 1; }
+	@mv $@.tmp $@
