@@ -10,7 +10,7 @@ BUILD   ?= build
 EMU     ?= qemu
 ACCEL   ?= tcg
 SMP     ?= 2
-MEM     ?= 256M
+MEM     ?= 1024M
 CONFIG  ?= boot/config/default.dts
 CMDLINE ?=
 
@@ -117,6 +117,11 @@ $(BUILD)/bootcfg.dtb: $(CONFIG) | deps
 
 -include $(KOBJS:.o=.d)
 
+# ---------------------------------------------------------------- guests
+# Container images, the guest kernel and init; the demo containers' boot
+# modules that the media and `make run` carry.
+include mk/images.mk
+
 # ---------------------------------------------------------------- boot media
 include mk/media.mk
 
@@ -128,9 +133,7 @@ include mk/guests.mk
 include mk/tests.mk
 include mk/fuzz.mk
 include mk/bench.mk
-# Container images, the guest kernel and init (mk/images.mk), the
-# classifier comparison with DPDK (mk/bench_acl.mk).
--include mk/images.mk
+# The classifier comparison with DPDK (mk/bench_acl.mk).
 -include mk/bench_acl.mk
 
 deps:

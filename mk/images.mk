@@ -16,7 +16,7 @@ MKIMAGE      := $(BUILD)/host/bastion-mkimage
 GUEST_INIT   := $(BUILD)/guest/init
 GUEST_KERNEL := $(BUILD)/guest-kernel
 IMAGES_DIR   := $(BUILD)/images
-OCI_IMAGES   := hello exit3 net panic layers user sleeper web db other spoof
+OCI_IMAGES   := hello exit3 net panic layers user sleeper web db other spoof demo-a demo-b
 IMAGES       := $(addprefix $(IMAGES_DIR)/,$(addsuffix .cpio,$(OCI_IMAGES) docker-hello rootfs-hello))
 
 MKIMAGE_SRCS := tools/mkimage/main.c tools/mkimage/tar.c tools/mkimage/tree.c \
@@ -123,3 +123,10 @@ $(BUILD)/test/container.iso: $(BUILD)/test/container.dtb $(BUILD)/bastion.elf \
 	grub-mkrescue --output=$@.tmp --locales= --fonts= --themes= \
 		$@.root -- -volid BASTION >$@.log 2>&1 || { cat $@.log >&2; exit 1; }
 	@mv $@.tmp $@
+
+# What the default boot config's VMs need (boot/config/default.dts): the
+# guest kernel and the two demo images, as boot modules for make run and
+# on the ISO and PXE media.
+DEMO_MODULES := $(GUEST_KERNEL)/vmlinuz:vmlinuz $(IMAGES_DIR)/demo-a.cpio:demo-a \
+	$(IMAGES_DIR)/demo-b.cpio:demo-b
+DEMO_FILES   := $(foreach m,$(DEMO_MODULES),$(firstword $(subst :, ,$(m))))

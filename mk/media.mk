@@ -24,7 +24,9 @@ $(ISO) $(PXE_DIR)/boot.ipxe $(BUILD)/media.vars: MEDIA_CMDLINE := $(CMDLINE)
 $(ISO) $(PXE_DIR)/boot.ipxe $(BUILD)/media.vars: MEDIA_TIMEOUT := 1
 $(TEST_ISO) $(TEST_PXE_DIR)/boot.ipxe $(BUILD)/test/media.vars: MEDIA_CMDLINE := $(TEST_CMDLINE)
 $(TEST_ISO) $(TEST_PXE_DIR)/boot.ipxe $(BUILD)/test/media.vars: MEDIA_TIMEOUT := 0
-$(ISO) $(PXE_DIR)/boot.ipxe: $(BUILD)/media.vars
+$(ISO) $(PXE_DIR)/boot.ipxe $(BUILD)/media.vars: MEDIA_MODS := $(DEMO_MODULES)
+$(TEST_ISO) $(TEST_PXE_DIR)/boot.ipxe $(BUILD)/test/media.vars: MEDIA_MODS :=
+$(ISO) $(PXE_DIR)/boot.ipxe: $(BUILD)/media.vars $(DEMO_FILES)
 $(TEST_ISO) $(TEST_PXE_DIR)/boot.ipxe: $(BUILD)/test/media.vars
 
 # $(call media_shq,TEXT): TEXT as one single-quoted shell word.
@@ -42,10 +44,15 @@ $(BUILD)/media.vars $(BUILD)/test/media.vars: media-force
 # grub-mkrescue puts GRUB for i386-pc (El Torito and an MBR for USB sticks)
 # and x86_64-efi (an EFI system partition image, also in the hybrid GPT)
 # into one ISO 9660 image.
+# The boot modules the config's VMs need (MEDIA_MODS: FILE:NAME ...), one
+# line each where a template says @MODULES@.
+media_mods = for m in $(MEDIA_MODS); do echo "$(1) $(2)$${m\#\#*/}" | sed "s|:| |"; done
+
 $(ISO) $(TEST_ISO): $(MEDIA_IN) boot/media/grub.cfg.in | deps
 	@rm -rf $@.root && mkdir -p $@.root/boot/grub
-	cp $(BUILD)/bastion.elf $(BUILD)/bootcfg.dtb $@.root/boot/
-	sed -e $(media_sed) boot/media/grub.cfg.in >$@.root/boot/grub/grub.cfg
+	cp $(BUILD)/bastion.elf $(BUILD)/bootcfg.dtb $(foreach m,$(MEDIA_MODS),$(firstword $(subst :, ,$(m)))) $@.root/boot/
+	$(call media_mods,	module2,/boot/) >$@.mods
+	sed -e $(media_sed) -e '/@MODULES@/{r $@.mods' -e 'd}' boot/media/grub.cfg.in >$@.root/boot/grub/grub.cfg
 	grub-mkrescue --output=$@.tmp --locales= --fonts= --themes= \
 		$@.root -- -volid BASTION >$@.log 2>&1 || { cat $@.log >&2; exit 1; }
 	@mv $@.tmp $@
@@ -53,9 +60,10 @@ $(ISO) $(TEST_ISO): $(MEDIA_IN) boot/media/grub.cfg.in | deps
 # boot.ipxe is written last: it stands for the whole folder.
 $(PXE_DIR)/boot.ipxe $(TEST_PXE_DIR)/boot.ipxe: $(MEDIA_IN) boot/media/boot.ipxe.in boot/media/pxe-README.in
 	@mkdir -p $(@D)
-	cp $(BUILD)/bastion.elf $(BUILD)/bootcfg.dtb $(@D)/
+	cp $(BUILD)/bastion.elf $(BUILD)/bootcfg.dtb $(foreach m,$(MEDIA_MODS),$(firstword $(subst :, ,$(m)))) $(@D)/
 	sed -e $(media_sed) boot/media/pxe-README.in >$(@D)/README
-	sed -e $(media_sed) boot/media/boot.ipxe.in >$@.tmp
+	$(call media_mods,module,) >$(@D).mods
+	sed -e $(media_sed) -e '/@MODULES@/{r $(@D).mods' -e 'd}' boot/media/boot.ipxe.in >$@.tmp
 	@mv $@.tmp $@
 
 iso: $(ISO)

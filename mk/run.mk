@@ -2,7 +2,9 @@
 # Makefile).
 #
 #   make run                 QEMU -kernel (Multiboot 1), serial console and
-#                            QEMU monitor on the terminal (Ctrl-A x quits)
+#                            QEMU monitor on the terminal (Ctrl-A x quits);
+#                            the default config starts two demo containers
+#                            (their kernel and images are boot modules)
 #   make run ACCEL=kvm       the same under KVM with the host CPU (-cpu host)
 #   make run EMU=bochs       the ISO in Bochs (corei7_skylake_x: VT-x + EPT),
 #                            console output on the terminal (no input yet),
@@ -30,9 +32,11 @@ else
 run: run-$(EMU)
 endif
 
-run-qemu: $(BUILD)/bastion.elf $(BUILD)/bootcfg.dtb | deps
+run-qemu: $(BUILD)/bastion.elf $(BUILD)/bootcfg.dtb $(DEMO_FILES) | deps
 	$(RUN_QEMU) $(RUN_QEMU_ARGS) --kernel $(BUILD)/bastion.elf \
-		--module $(BUILD)/bootcfg.dtb bootcfg --append $(call media_shq,$(CMDLINE))
+		--module $(BUILD)/bootcfg.dtb bootcfg \
+		$(foreach m,$(DEMO_MODULES),--module $(subst :, ,$(m))) \
+		--append $(call media_shq,$(CMDLINE))
 
 run-bochs: $(ISO) | deps
 	$(RUN_BOCHS) --iso $(ISO) --smp $(SMP) --mem $(MEM)

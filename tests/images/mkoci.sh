@@ -15,12 +15,15 @@
 #           firewall.dts): web talks to db on tcp/5432, db and other try
 #           what their policies forbid, spoof sends from an address that
 #           is not its own
+#   demo-a, demo-b   make run's demo (boot/config/default.dts): demo-a
+#           serves a page over HTTP, demo-b fetches it every 5 s (with nc:
+#           the static busybox's wget crashes in glibc's resolver)
 # Usage: tests/images/mkoci.sh LAYOUT_DIR
 set -eu
 
 OUT=${1:?usage: mkoci.sh LAYOUT_DIR}
 BUSYBOX=/bin/busybox
-APPLETS="sh echo cat ls ip hostname id test true false sleep uname mount nc ping arping"
+APPLETS="sh echo cat ls ip hostname id test true false sleep uname mount nc ping arping httpd printf tail"
 
 command -v umoci >/dev/null || { echo "mkoci.sh: needs umoci (apt-get install umoci)" >&2; exit 1; }
 [ -x "$BUSYBOX" ] && "$BUSYBOX" --help 2>&1 | head -1 | grep -q BusyBox ||
@@ -57,6 +60,8 @@ image net 'ip addr; ip route; cat /etc/resolv.conf; echo hostname=$(hostname)'
 image panic 'echo c > /proc/sysrq-trigger; sleep 5; echo still alive'
 image user 'id' --config.user=user
 image sleeper 'sleep 4; echo slept well'
+image demo-a 'echo "hello from demo-a ($(hostname))" > /tmp/index.html; echo "demo-a: serving HTTP on port 80"; exec httpd -f -p 80 -h /tmp'
+image demo-b 'while true; do r=$(printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 10.2.0.2 80 | tail -n 1); echo "demo-b: ${r:-no answer from demo-a}"; sleep 5; done'
 image web '(nc -l -p 8080 >/dev/null 2>&1 &); i=0; while [ $i -lt 60 ]; do r=$(echo ping | nc -w 3 10.1.0.3 5432 2>/dev/null); if [ -n "$r" ]; then echo "web got $r"; break; fi; i=$((i+1)); sleep 1; done; sleep 12; echo web done'
 image db 'r=$(echo pong | nc -l -p 5432 -w 90); echo "db got $r"; if echo x | nc -w 3 10.1.0.2 8080; then echo "db to web OPEN"; else echo "db to web blocked"; fi'
 image other 'i=0; until arping -q -c 1 -w 1 -I eth0 10.1.0.3; do i=$((i+1)); [ $i -gt 90 ] && break; done; if echo hi | nc -w 4 10.1.0.3 5432; then echo "other to db OPEN"; else echo "other to db blocked"; fi'

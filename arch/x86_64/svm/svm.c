@@ -98,6 +98,8 @@ static const char *probe(void)
 	return NULL;
 }
 
+static int shared_bitmaps(uint64_t *a, uint64_t *b);
+
 static int svm_hw_init(void)
 {
 	static const char *why;
@@ -111,6 +113,10 @@ static int svm_hw_init(void)
 		if (why) {
 			pr_warn("svm: cannot run VMs: %s", why);
 			return -ENODEV;
+		}
+		if (shared_bitmaps(&pa, &pa)) {	/* at boot: they live forever */
+			why = "no memory for the I/O and MSR permission maps";
+			return -ENOMEM;
 		}
 		pr_info("svm: AMD-V with nested paging, %u ASIDs%s%s%s%s", caps.nasids,
 			caps.nrips ? ", NRIP save" : ", no NRIP save (we decode)",

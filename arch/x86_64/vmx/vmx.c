@@ -244,6 +244,8 @@ static int vmxon_here(void)
 	return bad ? -EIO : 0;
 }
 
+static int shared_bitmaps(uint64_t *a, uint64_t *b);
+
 static int vmx_hw_init(void)
 {
 	static const char *why;
@@ -256,6 +258,10 @@ static int vmx_hw_init(void)
 		if (why) {
 			pr_warn("vmx: cannot run VMs: %s", why);
 			return -ENODEV;
+		}
+		if (shared_bitmaps(NULL, NULL)) {	/* at boot: they live forever */
+			why = "no memory for the I/O and MSR bitmaps";
+			return -ENOMEM;
 		}
 		pr_info("vmx: VT-x with EPT%s%s%s, VMCS revision %#x",
 			caps.vpid ? ", VPID" : "",
