@@ -19,6 +19,8 @@
 #include "kernel/sched.h"
 #include "kernel/time.h"
 #include "kernel/version.h"
+#include "net/fw.h"
+#include "net/vnet.h"
 #include "vmm/vmm.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -264,6 +266,158 @@ static int m_vm_create(struct rpc_call *c)
 	return 0;
 }
 
+static void put_rule(void *ctx, const struct fw_rule *r, uint64_t hits)
+{
+	struct jw *w = ctx;
+	char text[160];
+
+	fw_rule_format(r, text, sizeof(text));
+	jw_obj_begin(w);
+	jw_key(w, "rule");
+	jw_str(w, text);
+	jw_key(w, "hits");
+	jw_uint(w, hits);
+	jw_obj_end(w);
+}
+
+/* fw.get: a VM port's policy, both directions, rules with hit counts. */
+static int m_fw_get(struct rpc_call *c)
+{
+	char name[VM_NAME_MAX];
+	struct jw *w = rpc_result(c);
+	static const char *const dirs[] = { "ingress", "egress" };
+
+	str_param(c, "name", name, sizeof(name));
+	jw_obj_begin(w);
+	for (int d = 0; d < 2; d++) {
+		struct jw_mark m;
+		int64_t dflt;
+
+		m = jw_mark(w);
+		jw_key(w, dirs[d]);
+		jw_arr_begin(w);
+		dflt = vnet_policy_walk(name, d == 1, put_rule, w);
+		if (dflt < 0) {
+			jw_rollback(w, m);
+			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no switch port named that");
+		}
+		jw_arr_end(w);
+		jw_key(w, d ? "egress_default_deny_hits" : "ingress_default_deny_hits");
+		jw_uint(w, (uint64_t)dflt);
+	}
+	jw_obj_end(w);
+	return 0;
+}
+
+static struct fw_rule set_rules[2][256];	/* the console task is the only caller */
+
+/* Reads one direction's rule strings; 1 if absent, 0, or an RPC error. */
+static int rules_param(struct rpc_call *c, const char *key, struct fw_rule *out, size_t *n)
+{
+	const struct json_doc *d;
+	int arr = rpc_param_tok(c, key, &d), t;
+
+	*n = 0;
+	if (arr < 0)
+		return 1;
+	for (t = json_first(d, arr); t >= 0; t = json_next(d, arr, t)) {
+		const char *s;
+		size_t len;
+		char text[256], err[96];
+
+		if (*n == 256)
+			return rpc_fail(c, RPC_ERR_LIMIT, "%s: more than 256 rules", key);
+		if (json_str(d, t, sizeof(text) - 1, &s, &len))
+			return rpc_fail(c, RPC_ERR_PARAMS, "%s[%zu]: a rule is a string of at most %zu bytes",
+					key, *n, sizeof(text) - 1);
+		memcpy(text, s, len);
+		text[len] = 0;
+		if (fw_rule_parse(text, (uint32_t)*n + 1, &out[*n], err, sizeof(err)))
+			return rpc_fail(c, RPC_ERR_PARAMS, "%s[%zu]: %s", key, *n, err);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* fw.set: replaces one or both directions of a VM port's policy. Every
+ * rule is checked before anything changes; connections the new policy no
+ * longer allows are cut (net/switch.h). */
+static int m_fw_set(struct rpc_call *c)
+{
+	char name[VM_NAME_MAX];
+	size_t n[2];
+	int r[2];
+
+	str_param(c, "name", name, sizeof(name));
+	r[0] = rules_param(c, "ingress", set_rules[0], &n[0]);
+	if (r[0] < 0)
+		return r[0];
+	r[1] = rules_param(c, "egress", set_rules[1], &n[1]);
+	if (r[1] < 0)
+		return r[1];
+	if (r[0] && r[1])
+		return rpc_fail(c, RPC_ERR_PARAMS, "give ingress, egress or both (lists of rules)");
+	if (vnet_policy_walk(name, false, NULL, NULL) == -ENOENT)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no switch port named that");
+	for (int d = 0; d < 2; d++) {
+		int e;
+
+		if (r[d])
+			continue;
+		e = vnet_policy_replace(name, d == 1, set_rules[d], n[d]);
+		if (e)
+			return rpc_fail(c, e == -ENOMEM ? RPC_ERR_LIMIT : RPC_ERR_PARAMS,
+					"%s policy not replaced (%d)", d ? "egress" : "ingress", e);
+	}
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
+static void put_port(void *ctx, const char *name, const struct sw_port_stats *st)
+{
+	struct jw *w = ctx;
+
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "rx_frames");
+	jw_uint(w, st->rx_frames);
+	jw_key(w, "rx_bytes");
+	jw_uint(w, st->rx_bytes);
+	jw_key(w, "tx_frames");
+	jw_uint(w, st->tx_frames);
+	jw_key(w, "tx_bytes");
+	jw_uint(w, st->tx_bytes);
+	jw_key(w, "flows");
+	jw_uint(w, st->flows);
+	jw_key(w, "drops");
+	jw_obj_begin(w);
+	for (int d = 1; d < SW_DROP_COUNT; d++)
+		if (st->drops[d]) {
+			jw_key(w, sw_drop_name((enum sw_drop)d));
+			jw_uint(w, st->drops[d]);
+		}
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static int m_switch_ports(struct rpc_call *c)
+{
+	struct jw *w = rpc_result(c);
+
+	jw_arr_begin(w);
+	vnet_port_walk(put_port, w);
+	jw_arr_end(w);
+	return 0;
+}
+
+static const struct rpc_param fw_set_params[] = {
+	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
+	{ "ingress", RPC_P_ARR, 0, 0, 256 },
+	{ "egress", RPC_P_ARR, 0, 0, 256 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
 static const struct rpc_param create_params[] = {
 	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
 	{ "image", RPC_P_STR, 0, 1, 63 },
@@ -300,6 +454,9 @@ static const struct rpc_method vm_methods[] = {
 	{ .name = "vm.shutdown", .fn = m_vm_shutdown, .flags = RPC_MUTATING, .params = shutdown_params },
 	{ .name = "vm.destroy", .fn = m_vm_destroy, .flags = RPC_MUTATING, .params = name_param },
 	{ .name = "vm.console", .fn = m_vm_console, .params = console_params },
+	{ .name = "fw.get", .fn = m_fw_get, .params = name_param },
+	{ .name = "fw.set", .fn = m_fw_set, .flags = RPC_MUTATING, .params = fw_set_params },
+	{ .name = "switch.ports", .fn = m_switch_ports },
 };
 
 static const struct rpc_table vm_table = { vm_methods, ARRAY_SIZE(vm_methods) };

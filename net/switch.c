@@ -445,6 +445,17 @@ int sw_policy_remove(struct sw *sw, uint32_t id)
 	return 0;
 }
 
+int sw_policy_source(const struct sw *sw, uint32_t id, const struct fw_rule **rules, size_t *n)
+{
+	const struct sw_policy *p = pol_get(sw, id);
+
+	if (!p)
+		return -ENOENT;
+	*rules = p->rules;
+	*n = p->nrules;
+	return 0;
+}
+
 const struct fw_policy *sw_policy_get(const struct sw *sw, uint32_t id)
 {
 	const struct sw_policy *pol = pol_get(sw, id);

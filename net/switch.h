@@ -166,6 +166,9 @@ int sw_policy_set(struct sw *sw, const char *name, const struct fw_rule *rules, 
 		  uint32_t *id);
 /* -ENOENT, -EBUSY (a port uses it) or 0. */
 int sw_policy_remove(struct sw *sw, uint32_t id);
+/* The rules a policy was set with (valid until it is set or removed
+ * again). 0 or -ENOENT. */
+int sw_policy_source(const struct sw *sw, uint32_t id, const struct fw_rule **rules, size_t *n);
 /* The compiled policy in use (stats: hits per rule); NULL for none. */
 const struct fw_policy *sw_policy_get(const struct sw *sw, uint32_t id);
 

@@ -325,3 +325,47 @@ void vnet_print(void)
 	if (ring_drops)
 		pr_warn("switch: %llu frames dropped: input ring full", (unsigned long long)ring_drops);
 }
+
+int64_t vnet_policy_walk(const char *port, bool egress,
+			 void (*fn)(void *ctx, const struct fw_rule *r, uint64_t hits), void *ctx)
+{
+	static struct sw_port_cfg pc;
+	const struct fw_policy *fp;
+	const struct fw_rule *rules;
+	uint32_t id, pid;
+	int64_t dflt = 0;
+	uint64_t f;
+	size_t n;
+
+	if (!sw)
+		return -ENODEV;
+	f = spin_lock_irqsave(&sw_lock);
+	if (sw_port_find(sw, port, &id) || sw_port_get(sw, id, &pc)) {
+		spin_unlock_irqrestore(&sw_lock, f);
+		return -ENOENT;
+	}
+	pid = egress ? pc.policy_out : pc.policy_in;
+	fp = pid ? sw_policy_get(sw, pid) : NULL;
+	if (fn && pid && fp && !sw_policy_source(sw, pid, &rules, &n)) {
+		for (size_t i = 0; i < n && i < fw_policy_rules(fp); i++)
+			fn(ctx, &rules[i], fw_rule_hits(fp, i));
+		dflt = (int64_t)fw_default_hits(fp);
+	}
+	spin_unlock_irqrestore(&sw_lock, f);
+	return dflt;
+}
+
+void vnet_port_walk(void (*fn)(void *ctx, const char *name, const struct sw_port_stats *st),
+		    void *ctx)
+{
+	static struct sw_port_stats st;
+	uint64_t f;
+
+	if (!sw)
+		return;
+	f = spin_lock_irqsave(&sw_lock);
+	for (unsigned i = 0; i < SW_MAX_PORTS; i++)
+		if (vports[i] && !sw_port_stats(sw, vports[i]->id, &st))
+			fn(ctx, vports[i]->name, &st);
+	spin_unlock_irqrestore(&sw_lock, f);
+}

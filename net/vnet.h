@@ -54,6 +54,15 @@ int vnet_policy_replace(const char *port, bool egress, const struct fw_rule *rul
 /* A frame sent by the VM on port. Any context; dropped (and counted)
  * when the input ring is full. */
 void vnet_tx(uint32_t port, const void *frame, size_t len);
+/* Calls fn for each rule of one direction of a port's policy, in order,
+ * with its hit count (under the switch lock: fn must not call vnet_*).
+ * Returns the hits of the default deny, or -ENOENT (no such port). A
+ * direction without a policy calls fn for nothing. */
+int64_t vnet_policy_walk(const char *port, bool egress,
+			 void (*fn)(void *ctx, const struct fw_rule *r, uint64_t hits), void *ctx);
+/* Calls fn for each port (under the switch lock, as above). */
+void vnet_port_walk(void (*fn)(void *ctx, const char *name, const struct sw_port_stats *st),
+		    void *ctx);
 /* Port counters, for the console and the tests. */
 int vnet_port_stats(const char *name, struct sw_port_stats *st);
 /* One line per port with its counters and drops by reason. */
