@@ -356,10 +356,12 @@ static void test_default_dts(void **state)
 	assert_int_equal(cfg.blob_len, b.len);
 	assert_string_equal(cfg.hostname, "bastion-0");
 	assert_int_equal(cfg.log_level, LOG_INFO);
-	assert_int_equal(cfg.nnets, 1);
+	assert_int_equal(cfg.nnets, 2);
 	assert_string_equal(cfg.nets[0].name, "mgmt");
 	assert_int_equal(cfg.nets[0].vlan, 0);
 	assert_true(cfg.nets[0].uplink);
+	assert_string_equal(cfg.nets[1].name, "apps");
+	assert_false(cfg.nets[1].uplink);
 	assert_int_equal(cfg.mgmt.network, 0);
 	assert_false(cfg.mgmt.dhcp);
 	assert_int_equal(cfg.mgmt.address.addr, ip(10, 0, 2, 15));
@@ -367,7 +369,18 @@ static void test_default_dts(void **state)
 	assert_int_equal(cfg.mgmt.gateway, ip(10, 0, 2, 2));
 	assert_int_equal(cfg.mgmt.port, 4443);
 	assert_null(cfg.mgmt.operator_ca);
-	assert_int_equal(cfg.nvms, 0);
+	/* make run's two demo containers, each allowed exactly one flow. */
+	assert_int_equal(cfg.nvms, 2);
+	assert_string_equal(cfg.vms[0].name, "demo-a");
+	assert_string_equal(cfg.vms[0].kernel, "vmlinuz");
+	assert_string_equal(cfg.vms[0].initrd, "demo-a");
+	assert_int_equal(cfg.vms[0].network, 1);
+	assert_int_equal(cfg.vms[0].ipv4.addr, ip(10, 2, 0, 2));
+	assert_int_equal(cfg.vms[0].ingress.n, 1);
+	assert_int_equal(cfg.vms[0].egress.n, 0);
+	assert_string_equal(cfg.vms[1].name, "demo-b");
+	assert_int_equal(cfg.vms[1].ingress.n, 0);
+	assert_int_equal(cfg.vms[1].egress.n, 1);
 	free(b.p);
 }
 
@@ -1412,7 +1425,7 @@ static void test_print_static_and_no_ca(void **state)
 	bootcfg_print(&cfg);
 	assert_string_equal(log_line(0, NULL), "config: host bastion-0, log "
 			    "info, mgmt 10.0.2.15/24 gw 10.0.2.2 port 4443 on "
-			    "mgmt, 1 network, 0 VMs");
+			    "mgmt, 2 networks, 2 VMs");
 	free(b.p);
 }
 
