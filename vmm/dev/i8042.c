@@ -1,10 +1,15 @@
-/* The guest's 8042 (reset line only; see i8042.h). */
+/* The guest's 8042: its reset line, and otherwise a controller that is
+ * not there (see i8042.h). */
 #include <string.h>
 #include "vmm/dev/i8042.h"
 
-#define ST_OBF 0x01		/* output buffer full */
-#define ST_SYS 0x04		/* system flag: self-test passed at power-on */
-#define ST_UNLOCKED 0x10	/* keyboard not inhibited (the bit is active low) */
+/* An absent controller's lines float high, so its status reads as a full
+ * output buffer that never drains: Linux's i8042 driver flushes 16 bytes,
+ * says "No controller found" and stops probing, instead of waiting out
+ * one timeout per command (20,000 port reads, half a second of boot).
+ * Bit 1 (input buffer full) reads clear, so whoever writes the reset
+ * command does not wait for the buffer first (Linux's kb_wait()). */
+#define ST_ABSENT 0xfd
 
 void i8042_init(struct i8042 *k, void (*reset)(void *), void *ctx)
 {
@@ -15,33 +20,15 @@ void i8042_init(struct i8042 *k, void (*reset)(void *), void *ctx)
 
 uint8_t i8042_read(struct i8042 *k, unsigned off)
 {
-	if (off == 4)
-		return ST_SYS | ST_UNLOCKED | (k->has_out ? ST_OBF : 0);
-	if (off == 0 && k->has_out) {
-		k->has_out = 0;
-		return k->out;
-	}
-	return 0;
+	(void)k;
+	return off == 4 ? ST_ABSENT : 0xff;
 }
 
 void i8042_write(struct i8042 *k, unsigned off, uint8_t val)
 {
-	if (off != 4)
-		return;		/* data for a keyboard that is not there */
-	switch (val) {
-	case 0xaa:		/* controller self-test: "failed", no 8042 here */
-		k->out = 0xfc;
-		k->has_out = 1;
-		break;
-	case 0x20:		/* read command byte: interrupts and ports off */
-		k->out = 0x30;
-		k->has_out = 1;
-		break;
-	default:
-		break;
-	}
-	/* 0xF0-0xFF pulse the output lines whose bits are clear; line 0 is
-	 * the CPU's reset (0xFE is what everybody sends). */
-	if ((val & 0xf0) == 0xf0 && !(val & 1))
+	/* Only the command port's 0xF0-0xFF commands mean anything: they
+	 * pulse the output lines whose bits are clear, and line 0 is the
+	 * CPU's reset (0xFE is what everybody sends). */
+	if (off == 4 && (val & 0xf0) == 0xf0 && !(val & 1))
 		k->reset(k->ctx);
 }

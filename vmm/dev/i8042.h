@@ -1,9 +1,9 @@
 /*
- * The PC keyboard controller, only as far as a micro-VM needs it: the
- * status port reads idle (no keyboard, no data), the self-test answers
- * honestly that nothing is there, and command 0xFE (pulse the reset
- * line) resets the machine: for a micro-VM that is the end of the VM,
- * which is how a guest's reboot (reboot=k) ends its container.
+ * The PC keyboard controller, only as far as a micro-VM needs it: its
+ * reset line. Command 0xFE (pulse the reset line) resets the machine,
+ * which for a micro-VM is the end of the VM: a guest's reboot (reboot=k,
+ * and panic=-1 after a panic) ends its container. Otherwise the
+ * controller reads as absent, so that the guest does not probe it.
  */
 #ifndef VMM_DEV_I8042_H
 #define VMM_DEV_I8042_H
@@ -11,8 +11,6 @@
 #include <stdint.h>
 
 struct i8042 {
-	uint8_t out;		/* pending byte on the data port */
-	uint8_t has_out;
 	void (*reset)(void *ctx);
 	void *ctx;
 };
