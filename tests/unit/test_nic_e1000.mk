@@ -1,0 +1,1 @@
+SRCS_test_nic_e1000 := drivers/e1000_ring.c

@@ -1,0 +1,1 @@
+SRCS_test_nic_virtio := drivers/virtio_net_ring.c
