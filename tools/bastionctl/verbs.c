@@ -1,0 +1,507 @@
+/* The verbs: the requests they make and how their results are shown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/bastionctl/cli.h"
+#include "tools/mkimage/sha256.h"
+
+#define UPLOAD_CHUNK (32 * 1024)	/* 43,692 bytes of base64: one line < 64 KiB */
+#define POLL_MS      500
+
+typedef int (*show_fn)(FILE *f, const struct json_doc *d, int r);
+
+/* Calls method and shows its result with show (or as JSON). */
+static int call(struct client *cl, const char *method, const char *params, show_fn show)
+{
+	char msg[512];
+	int r = rpc_call(cl, method, params);
+
+	if (r == EXIT_HOST) {
+		rpc_error_text(cl, msg, sizeof(msg));
+		fprintf(stderr, "bastionctl: %s\n", msg);
+		return r;
+	}
+	if (r)
+		return r;
+	if (cl->json)
+		show = show_json;
+	if (show && show(stdout, &cl->doc, cl->result)) {
+		fprintf(stderr, "bastionctl: %s: protocol error: the result is not shaped as "
+			"RPC.md says\n", method);
+		return EXIT_PROTO;
+	}
+	return EXIT_OK;
+}
+
+static int host_fail(struct client *cl)
+{
+	char msg[512];
+
+	rpc_error_text(cl, msg, sizeof(msg));
+	fprintf(stderr, "bastionctl: %s\n", msg);
+	return EXIT_HOST;
+}
+
+/* {"name":NAME} and friends. */
+static const char *name_params(char *buf, size_t len, const char *name)
+{
+	struct jw w;
+
+	jw_init(&w, buf, len);
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, name);
+	jw_obj_end(&w);
+	return jw_finish(&w) ? NULL : buf;
+}
+
+static int show_ok(FILE *f, const struct json_doc *d, int r)
+{
+	return 0;
+}
+
+static int show_console(FILE *f, const struct json_doc *d, int r)
+{
+	const char *s;
+	size_t n;
+
+	if (json_str(d, r, JSON_MAX_STRING, &s, &n))
+		return -EINVAL;
+	put_console(f, s, n);
+	return 0;
+}
+
+static int v_host_info(struct client *cl, const struct verb_args *a)
+{
+	return call(cl, "host.info", NULL, show_host_info);
+}
+
+static int v_vm_ls(struct client *cl, const struct verb_args *a)
+{
+	return call(cl, "vm.list", NULL, show_vm_list);
+}
+
+static int v_vm_stats(struct client *cl, const struct verb_args *a)
+{
+	char p[128];
+
+	return call(cl, "vm.stats", name_params(p, sizeof(p), a->pos[0]), show_vm_stats);
+}
+
+static int v_vm_start(struct client *cl, const struct verb_args *a)
+{
+	char p[128];
+
+	return call(cl, "vm.start", name_params(p, sizeof(p), a->pos[0]), show_ok);
+}
+
+static int v_vm_rm(struct client *cl, const struct verb_args *a)
+{
+	char p[128];
+
+	return call(cl, "vm.destroy", name_params(p, sizeof(p), a->pos[0]), show_ok);
+}
+
+static int v_vm_stop(struct client *cl, const struct verb_args *a)
+{
+	char p[160];
+	struct jw w;
+
+	jw_init(&w, p, sizeof(p));
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, a->pos[0]);
+	if (a->grace_s >= 0) {
+		jw_key(&w, "grace_ms");
+		jw_int(&w, a->grace_s * 1000);
+	}
+	jw_obj_end(&w);
+	return call(cl, "vm.shutdown", jw_finish(&w) ? NULL : p, show_ok);
+}
+
+static int v_vm_run(struct client *cl, const struct verb_args *a)
+{
+	char p[1024], s[128];
+	struct jw w;
+	int r;
+
+	jw_init(&w, p, sizeof(p));
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, a->pos[0]);
+	jw_key(&w, "image");
+	jw_str(&w, a->image);
+	if (a->kernel) {
+		jw_key(&w, "kernel");
+		jw_str(&w, a->kernel);
+	}
+	if (a->cmdline) {
+		jw_key(&w, "cmdline");
+		jw_str(&w, a->cmdline);
+	}
+	if (a->memory_mib) {
+		jw_key(&w, "memory_mib");
+		jw_int(&w, a->memory_mib);
+	}
+	if (a->vcpus) {
+		jw_key(&w, "vcpus");
+		jw_int(&w, a->vcpus);
+	}
+	jw_obj_end(&w);
+	if (jw_finish(&w)) {
+		fprintf(stderr, "bastionctl: vm run: arguments too long\n");
+		return EXIT_USAGE;
+	}
+	r = call(cl, "vm.create", p, show_ok);
+	if (r)
+		return r;
+	return call(cl, "vm.start", name_params(s, sizeof(s), a->pos[0]), show_ok);
+}
+
+/* The VM's state and exit status from vm.list: 0, or an exit code. */
+static int vm_state(struct client *cl, const char *name, char *state, size_t len, int *status,
+		    char *reason, size_t rlen)
+{
+	int r = rpc_call(cl, "vm.list", NULL), v;
+	char msg[512];
+	const char *s;
+	int64_t st;
+
+	if (r == EXIT_HOST) {
+		rpc_error_text(cl, msg, sizeof(msg));
+		fprintf(stderr, "bastionctl: %s\n", msg);
+	}
+	if (r)
+		return r;
+	for (v = json_first(&cl->doc, cl->result); v >= 0; v = json_next(&cl->doc, cl->result, v)) {
+		if (json_get_str(&cl->doc, v, "name", 64, &s, NULL) || strcmp(s, name))
+			continue;
+		if (json_get_str(&cl->doc, v, "state", 64, &s, NULL))
+			break;
+		snprintf(state, len, "%s", s);
+		*status = json_get_int(&cl->doc, v, "exit_status", 0, 255, &st) ? -1 : (int)st;
+		reason[0] = 0;
+		if (!json_get_str(&cl->doc, v, "reason", 256, &s, NULL))
+			snprintf(reason, rlen, "%s", s);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "bastionctl: no VM named %s\n", name);
+	return EXIT_HOST;
+}
+
+static int v_vm_logs(struct client *cl, const struct verb_args *a)
+{
+	char p[160], prev[4096], state[64], reason[256];
+	size_t plen = 0;
+	bool last = false;
+	int r, status;
+	struct jw w;
+
+	jw_init(&w, p, sizeof(p));
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, a->pos[0]);
+	jw_key(&w, "bytes");
+	jw_int(&w, sizeof(prev) - 1);
+	jw_obj_end(&w);
+	if (jw_finish(&w))
+		return EXIT_USAGE;
+	if (!a->follow || cl->json)
+		return call(cl, "vm.console", p, cl->json ? show_json : show_console);
+	for (;;) {
+		const char *s;
+		size_t n, k;
+
+		r = rpc_call(cl, "vm.console", p);
+		if (r == EXIT_HOST)
+			return host_fail(cl);
+		if (r)
+			return r;
+		if (json_str(&cl->doc, cl->result, sizeof(prev) - 1, &s, &n)) {
+			fprintf(stderr, "bastionctl: vm.console: protocol error: no string\n");
+			return EXIT_PROTO;
+		}
+		k = tail_overlap(prev, plen, s, n);
+		put_console(stdout, s + k, n - k);
+		fflush(stdout);
+		memcpy(prev, s, n);
+		plen = n;
+		if (last)
+			break;
+		r = vm_state(cl, a->pos[0], state, sizeof(state), &status, reason, sizeof(reason));
+		if (r)
+			return r;
+		if (strcmp(state, "created") && strcmp(state, "running") && strcmp(state, "stopping"))
+			last = true;	/* one more tail: what it wrote before it stopped */
+		else
+			nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+	}
+	if (status >= 0)
+		return status;
+	fprintf(stderr, "bastionctl: vm %s %s%s%s (no exit status)\n", a->pos[0], state,
+		reason[0] ? ": " : "", reason);
+	return 1;
+}
+
+static int v_fw_get(struct client *cl, const struct verb_args *a)
+{
+	char p[128];
+
+	return call(cl, "fw.get", name_params(p, sizeof(p), a->pos[0]), show_fw);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 4096, n = 0;
+	char *buf = NULL, *nb;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (!(nb = realloc(buf, cap + 1)))
+			break;
+		buf = nb;
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		if (cap >= (16u << 20)) {
+			errno = EFBIG;
+			break;
+		}
+		cap *= 2;
+	}
+	if (ferror(f) || !nb || n >= cap) {
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[n] = 0;
+		*len = n;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+static int v_fw_set(struct client *cl, const struct verb_args *a)
+{
+	size_t len, cap = RPC_LINE_MAX;
+	char *text = read_file(a->pos[1], &len), *p, err[200];
+	int r;
+
+	if (!text) {
+		fprintf(stderr, "bastionctl: %s: %s\n", a->pos[1], strerror(errno));
+		return EXIT_USAGE;
+	}
+	p = malloc(cap);
+	if (!p || policy_params(a->pos[0], text, len, p, cap, err, sizeof(err))) {
+		fprintf(stderr, "bastionctl: %s: %s\n", a->pos[1], p ? err : "out of memory");
+		free(text);
+		free(p);
+		return EXIT_USAGE;
+	}
+	r = call(cl, "fw.set", p, show_ok);
+	free(text);
+	free(p);
+	return r;
+}
+
+static int v_switch_ports(struct client *cl, const struct verb_args *a)
+{
+	return call(cl, "switch.ports", NULL, show_ports);
+}
+
+static int v_log_tail(struct client *cl, const struct verb_args *a)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "{\"lines\":%lld}", (long long)(a->lines ? a->lines : 100));
+	return call(cl, "log.tail", p, show_log);
+}
+
+static int v_raw(struct client *cl, const struct verb_args *a)
+{
+	static struct json_tok toks[4096];
+	struct json_doc d;
+	struct json_err je;
+	char *copy;
+
+	if (a->npos > 1) {		/* check it here for a clear message */
+		copy = strdup(a->pos[1]);
+		if (!copy)
+			return EXIT_USAGE;
+		if (json_parse(&d, copy, strlen(copy), toks, 4096, &je) ||
+		    !json_is(&d, 0, JSON_OBJECT)) {
+			fprintf(stderr, "bastionctl: raw: params must be a JSON object%s%s\n",
+				je.code ? ": " : "", je.code ? json_strerror(je.code) : "");
+			free(copy);
+			return EXIT_USAGE;
+		}
+		free(copy);
+	}
+	return call(cl, a->pos[0], a->npos > 1 ? a->pos[1] : NULL, show_json);
+}
+
+/* ------------------------------------------------------------ upload */
+
+static void progress(size_t done, size_t total, bool tty)
+{
+	int width = 40, fill = total ? (int)((double)done / (double)total * width) : width;
+
+	if (!tty)
+		return;
+	fprintf(stdout, "\r[%.*s%*s] %3d%% %zu/%zu KiB", fill,
+		"########################################", width - fill, "",
+		total ? (int)(done * 100 / total) : 100, done >> 10, total >> 10);
+	fflush(stdout);
+}
+
+static void upload_abort(struct client *cl, const char *id)
+{
+	char p[256];
+	struct jw w;
+
+	jw_init(&w, p, sizeof(p));
+	jw_obj_begin(&w);
+	jw_key(&w, "id");
+	jw_str(&w, id);
+	jw_obj_end(&w);
+	if (!jw_finish(&w))
+		rpc_call(cl, "image.abort", p);
+}
+
+static int v_vm_upload(struct client *cl, const struct verb_args *a)
+{
+	bool tty = isatty(STDOUT_FILENO) && !cl->json;
+	char hex[65], id[129], *p = NULL, *b64 = NULL;
+	const char *s;
+	uint8_t digest[32];
+	size_t size, off;
+	struct stat st;
+	struct jw w;
+	void *map = NULL;
+	int fd, r = EXIT_USAGE;
+
+	fd = open(a->pos[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "bastionctl: %s: %s\n", a->pos[1],
+			fd < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	if (size && (map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		map = NULL;
+		fprintf(stderr, "bastionctl: %s: %s\n", a->pos[1], strerror(errno));
+		goto out;
+	}
+	sha256(map ? map : "", size, digest);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	p = malloc(RPC_LINE_MAX);
+	b64 = malloc(UPLOAD_CHUNK / 3 * 4 + 8);
+	if (!p || !b64)
+		goto out;
+
+	jw_init(&w, p, RPC_LINE_MAX);
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, a->pos[0]);
+	jw_key(&w, "size");
+	jw_uint(&w, size);
+	jw_key(&w, "sha256");
+	jw_str(&w, hex);
+	jw_obj_end(&w);
+	r = rpc_call(cl, "image.begin", jw_finish(&w) ? NULL : p);
+	if (r == EXIT_HOST)
+		r = host_fail(cl);
+	if (r)
+		goto out;
+	if (json_get_str(&cl->doc, cl->result, "id", 128, &s, NULL)) {
+		fprintf(stderr, "bastionctl: image.begin: protocol error: no upload id\n");
+		r = EXIT_PROTO;
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s", s);
+	for (off = 0; off < size; off += UPLOAD_CHUNK) {
+		size_t n = size - off < UPLOAD_CHUNK ? size - off : UPLOAD_CHUNK;
+
+		progress(off, size, tty);
+		base64_encode((const char *)map + off, n, b64);
+		jw_init(&w, p, RPC_LINE_MAX);
+		jw_obj_begin(&w);
+		jw_key(&w, "id");
+		jw_str(&w, id);
+		jw_key(&w, "offset");
+		jw_uint(&w, off);
+		jw_key(&w, "data");
+		jw_str(&w, b64);
+		jw_obj_end(&w);
+		r = rpc_call(cl, "image.chunk", jw_finish(&w) ? NULL : p);
+		if (r == EXIT_HOST) {
+			r = host_fail(cl);
+			upload_abort(cl, id);
+		}
+		if (r)
+			goto out;
+	}
+	progress(size, size, tty);
+	if (tty)
+		fputc('\n', stdout);
+	jw_init(&w, p, RPC_LINE_MAX);
+	jw_obj_begin(&w);
+	jw_key(&w, "id");
+	jw_str(&w, id);
+	jw_obj_end(&w);
+	r = call(cl, "image.commit", jw_finish(&w) ? NULL : p, cl->json ? show_json : show_ok);
+	if (!r && !cl->json)
+		printf("uploaded %s: %zu bytes, sha256 %s\n", a->pos[0], size, hex);
+out:
+	if (map)
+		munmap(map, size);
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	free(b64);
+	return r;
+}
+
+static const verb_fn verb_fns[VB_COUNT] = {
+	[VB_HOST_INFO] = v_host_info,
+	[VB_VM_LS] = v_vm_ls,
+	[VB_VM_LOGS] = v_vm_logs,
+	[VB_VM_RUN] = v_vm_run,
+	[VB_VM_START] = v_vm_start,
+	[VB_VM_STOP] = v_vm_stop,
+	[VB_VM_RM] = v_vm_rm,
+	[VB_VM_STATS] = v_vm_stats,
+	[VB_VM_UPLOAD] = v_vm_upload,
+	[VB_FW_GET] = v_fw_get,
+	[VB_FW_SET] = v_fw_set,
+	[VB_SWITCH_PORTS] = v_switch_ports,
+	[VB_LOG_TAIL] = v_log_tail,
+	[VB_RAW] = v_raw,
+};
+
+int verb_run(struct client *cl, const struct verb_args *a)
+{
+	switch (a->verb->id) {
+	case VB_PKI_CA:
+		return pki_ca(a);
+	case VB_PKI_CLIENT:
+		return pki_client(a);
+	case VB_PKI_HOST:
+		return pki_host(a);
+	default:
+		break;
+	}
+	if ((unsigned)a->verb->id >= VB_COUNT || !verb_fns[a->verb->id])
+		return EXIT_USAGE;
+	return verb_fns[a->verb->id](cl, a);
+}
