@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
 #include "kernel/fmt.h"
 #include "kernel/heap.h"
 #include "kernel/log.h"
@@ -211,7 +212,7 @@ static void free_vm(struct vm *vm)
 		vmm->vm_destroy(vm);
 	for (uint32_t i = 0; i < vm->nmem; i++)
 		page_free(vm->mem[i].hpa, vm->mem[i].len / PAGE_SIZE);
-	kfree(vm->testdev);
+	testdev_free(vm);
 	kfree(vm->uart);
 	pc_free(vm);
 	kfree(vm);
@@ -370,7 +371,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	}
 	if (r)
 		goto fail;
-	r = testdev_attach(vm);
+	r = testdev_attach(vm, !linux_guest);
 	if (!r && linux_guest) {
 		/* A locally administered MAC from the VM's slot unless the
 		 * config gives one. */
@@ -403,7 +404,9 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		 * tables, VMCB/VMCS and bitmaps, device state, heap pages. */
 		uint64_t used = (free_before - page_free_count()) * PAGE_SIZE;
 
-		vm->overhead = used > vm->ram_bytes ? used - vm->ram_bytes : 0;
+		/* ...and the stack of each vCPU's task, made at start. */
+		vm->overhead = (used > vm->ram_bytes ? used - vm->ram_bytes : 0) +
+			       (uint64_t)vm->nvcpus * KSTACK_PAGES * PAGE_SIZE;
 	}
 	*out = vm;
 	return 0;

@@ -15,7 +15,7 @@
 
 struct testdev {
 	struct vm *vm;
-	uint8_t regs[TESTDEV_MMIO_LEN];
+	uint8_t *regs;		/* the scratch MMIO page (test guests only) */
 };
 
 static int port_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
@@ -92,7 +92,7 @@ static int mmio_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 	return 0;
 }
 
-int testdev_attach(struct vm *vm)
+int testdev_attach(struct vm *vm, bool scratch)
 {
 	struct testdev *t = kzalloc(sizeof(*t));
 	int r;
@@ -100,7 +100,7 @@ int testdev_attach(struct vm *vm)
 	if (!t)
 		return -ENOMEM;
 	t->vm = vm;
-	vm->testdev = t;		/* freed by vm_destroy */
+	vm->testdev = t;		/* freed by testdev_free */
 	{
 		struct io_dev con = { "testdev-console", port_read, port_write, t };
 		struct io_dev ctl = { "testdev-control", ctl_read, ctl_write, t };
@@ -108,9 +108,23 @@ int testdev_attach(struct vm *vm)
 
 		r = iobus_register(&vm->pio, TESTDEV_CONSOLE, 1, &con);
 		r = r ? r : iobus_register(&vm->pio, TESTDEV_EXIT, 12, &ctl);
-		r = r ? r : iobus_register(&vm->mmio, TESTDEV_MMIO_BASE, TESTDEV_MMIO_LEN, &mm);
+		if (!r && scratch) {
+			t->regs = kzalloc(TESTDEV_MMIO_LEN);
+			r = t->regs ? iobus_register(&vm->mmio, TESTDEV_MMIO_BASE,
+						     TESTDEV_MMIO_LEN, &mm) : -ENOMEM;
+		}
 	}
 	return r;
+}
+
+void testdev_free(struct vm *vm)
+{
+	struct testdev *t = vm->testdev;
+
+	if (t)
+		kfree(t->regs);
+	kfree(t);
+	vm->testdev = NULL;
 }
 
 void testdev_poll(struct vcpu *v)

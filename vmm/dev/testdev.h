@@ -2,6 +2,7 @@
 #ifndef VMM_DEV_TESTDEV_H
 #define VMM_DEV_TESTDEV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
@@ -13,7 +14,11 @@ struct vm;
 #define TESTDEV_MMIO_BASE 0xd0000000ull	/* a page of scratch MMIO registers */
 #define TESTDEV_MMIO_LEN  0x1000
 
-int testdev_attach(struct vm *vm);
+/* The ports, and with scratch the MMIO page (the test guests'; a 4 KiB
+ * page a Linux guest has no use for). Returns 0, -ENOMEM or an iobus
+ * error. */
+int testdev_attach(struct vm *vm, bool scratch);
+void testdev_free(struct vm *vm);
 
 /* Called by the vCPU loop: raises the timer interrupt when it is due. */
 struct vcpu;
