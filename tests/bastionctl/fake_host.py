@@ -9,6 +9,11 @@ gets -32001. Answers a few methods from canned state; "test.garbled" and
 "test.huge" answer wrongly on purpose (protocol errors).
 
     fake_host.py --cert cert.pem --key key.pem --ca ca.pem [--port N]
+    fake_host.py --plain [--port N]
+
+--plain mimics today's serial console over TCP (what bastionctl
+--insecure-plain talks to): no TLS, role admin, and a kernel log line
+before every answer.
 
 Prints "listening on PORT" once ready; serves until killed.
 """
@@ -106,12 +111,15 @@ def answer(host, role, line):
     return {"jsonrpc": "2.0", "id": rid, "result": res}
 
 
-def serve(conn, host):
+def serve(conn, host, plain=False):
     try:
-        cert = conn.getpeercert()
-        ou = [v for rdn in cert.get("subject", ()) for (k, v) in rdn
-              if k == "organizationalUnitName"]
-        role = "admin" if ou == ["admin"] else "read-only"
+        if plain:
+            role = "admin"
+        else:
+            cert = conn.getpeercert()
+            ou = [v for rdn in cert.get("subject", ()) for (k, v) in rdn
+                  if k == "organizationalUnitName"]
+            role = "admin" if ou == ["admin"] else "read-only"
         buf = b""
         while True:
             data = conn.recv(65536)
@@ -124,6 +132,8 @@ def serve(conn, host):
                     continue
                 out = answer(host, role, line.decode())
                 text = out if isinstance(out, str) else json.dumps(out, separators=(",", ":"))
+                if plain:
+                    text = "[    1.000000] I console: a log line\r\n" + text
                 conn.sendall(text.encode() + b"\n")
     except (OSError, ssl.SSLError):
         pass
@@ -133,17 +143,21 @@ def serve(conn, host):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cert", required=True)
-    ap.add_argument("--key", required=True)
-    ap.add_argument("--ca", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--ca")
+    ap.add_argument("--plain", action="store_true")
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
 
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(args.cert, args.key)
-    ctx.load_verify_locations(args.ca)
-    ctx.verify_mode = ssl.CERT_REQUIRED
+    if not args.plain:
+        if not (args.cert and args.key and args.ca):
+            ap.error("--cert, --key and --ca are needed without --plain")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(args.cert, args.key)
+        ctx.load_verify_locations(args.ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
     host = Host()
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -152,6 +166,9 @@ def main():
     print("listening on", lsock.getsockname()[1], flush=True)
     while True:
         raw, _ = lsock.accept()
+        if args.plain:
+            threading.Thread(target=serve, args=(raw, host, True), daemon=True).start()
+            continue
 
         def handshake(raw=raw):
             try:
