@@ -635,6 +635,7 @@ static void test_serial_console_lenient(void **state)
 {
 	static const char *const p[] = {
 		"[    1.000] I vm spin: stopped\r\n",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}\n",	/* an echo */
 		"{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":1}\n",	/* someone else's */
 		"garbage{\n",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"ok\"}\n", NULL };

@@ -1,5 +1,6 @@
 /* The verbs and their manual pages. */
 #include <stdio.h>
+#include <string.h>
 
 #include "tools/bastionctl/cli.h"
 
@@ -203,7 +204,8 @@ static void indent(FILE *f, const char *text)
 		if (*p == '\n' && p[1])
 			fputs("    ", f);
 	}
-	fputc('\n', f);
+	if (!*text || text[strlen(text) - 1] != '\n')
+		fputc('\n', f);
 }
 
 void help_print(FILE *f, const struct verb *v)

@@ -89,6 +89,8 @@ int rpc_check(struct client *cl, char *line, size_t n, int64_t id,
 	if (!json_is(&cl->doc, 0, JSON_OBJECT) ||
 	    json_get_str(&cl->doc, 0, "jsonrpc", 8, &s, NULL) || strcmp(s, "2.0"))
 		return fail(err, errlen, "the answer is no JSON-RPC 2.0 response");
+	if (cl->conn && cl->conn->lenient && json_get(&cl->doc, 0, "method") >= 0)
+		return -EAGAIN;		/* a console echoing our request */
 	t = json_get(&cl->doc, 0, "id");
 	if (t < 0)
 		return fail(err, errlen, "the answer has no id");
