@@ -133,8 +133,10 @@ include mk/guests.mk
 include mk/tests.mk
 include mk/fuzz.mk
 include mk/bench.mk
-# The classifier comparison with DPDK (mk/bench_acl.mk).
+# The classifier comparison with DPDK (mk/bench_acl.mk); bastionctl, the
+# management client (mk/bastionctl.mk).
 -include mk/bench_acl.mk
+include mk/bastionctl.mk
 
 deps:
 	@tools/deps.sh
