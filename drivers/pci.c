@@ -177,7 +177,12 @@ unsigned pci_scan(void)
 	if (scanned)
 		return ndevs;
 	scanned = true;
+	/* Bus 0 and what hangs below its bridges first; then every other
+	 * bus, for host bridges whose root bus no bridge leads to (a second
+	 * socket's root complex, QEMU's pxb). */
 	scan_bus(0, seen);
+	for (unsigned b = 1; b < 256; b++)
+		scan_bus((uint8_t)b, seen);
 	for (unsigned i = 0; i < ndevs; i++)
 		pr_debug("pci: %02x:%02x.%u %04x:%04x class %02x%02x",
 			 devs[i].bus, devs[i].dev, devs[i].fn, devs[i].vendor,

@@ -43,9 +43,11 @@ struct pci_dev {
 				 * BAR is folded into the lower one */
 };
 
-/* Walks bus 0 and every bridge's secondary bus (each bus once), all
- * functions of multi-function devices; records up to PCI_MAX_DEVS
- * functions with their BARs sized. Idempotent. Returns the count. */
+/* Walks bus 0 and, depth first, every bridge's secondary bus, then the
+ * buses 1..255 not reached that way (each bus once); all functions of
+ * multi-function devices; records up to PCI_MAX_DEVS type-0 functions
+ * with their BARs sized (bridges are walked, not recorded). Idempotent.
+ * Returns the count. */
 unsigned pci_scan(void);
 
 /* The first recorded function with this vendor and one of the n device

@@ -195,8 +195,16 @@ int vnet_core_init(struct vnet_core *c)
 		goto fail;
 	}
 	if (f & 1ull << VIRTIO_NET_F_MAC) {
-		for (unsigned i = 0; i < 6; i++)
-			c->mac[i] = (uint8_t)rd(c, VNET_DEVICE, i, 1);
+		/* 2.4.1: a read wider than 32 bits is consistent only if
+		 * config_generation did not move meanwhile. */
+		uint8_t gen;
+		unsigned tries = 0;
+
+		do {
+			gen = (uint8_t)rd(c, VNET_COMMON, VCC_CFGGEN, 1);
+			for (unsigned i = 0; i < 6; i++)
+				c->mac[i] = (uint8_t)rd(c, VNET_DEVICE, i, 1);
+		} while (gen != (uint8_t)rd(c, VNET_COMMON, VCC_CFGGEN, 1) && ++tries < 16);
 	} else if (!(c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5])) {
 		/* Locally administered, unicast (IEEE 802 9.2). */
 		static const uint8_t def[6] = { 0x02, 0x42, 0x41, 0x53, 0xff, 0x01 };

@@ -27,6 +27,9 @@ static struct fdev {
 	uint8_t mac[6];
 	uint16_t netstatus;
 	bool refuse_features;
+	uint8_t gen;		/* config_generation */
+	unsigned gen_bumps;	/* config changes while the MAC is read */
+	unsigned mac_reads;
 	bool tx_hold;
 	unsigned resets, notifies[2];
 	unsigned ntx;
@@ -122,6 +125,13 @@ static uint32_t f_read(void *ctx, enum vnet_area a, uint32_t off, unsigned size)
 	struct fq *q = selq();
 
 	if (a == VNET_DEVICE) {
+		if (off == 5) {
+			fd.mac_reads++;
+			if (fd.gen_bumps) {
+				fd.gen_bumps--;
+				fd.gen++;
+			}
+		}
 		if (off < 6)
 			return fd.mac[off];
 		if (off == 6)
@@ -135,6 +145,7 @@ static uint32_t f_read(void *ctx, enum vnet_area a, uint32_t off, unsigned size)
 		       fd.dfsel == 1 ? (uint32_t)(fd.offer >> 32) : 0;
 	case VCC_NUMQ: return 3;
 	case VCC_STATUS: return fd.status;
+	case VCC_CFGGEN: return fd.gen;
 	case VCC_Q_SIZE: return q ? q->size : 0;
 	case VCC_Q_NOFF: return q ? q->noff : 0;
 	case VCC_Q_ENABLE: return q ? q->enable : 0;
@@ -303,6 +314,14 @@ static void test_bringup(void **state)
 	assert_int_equal(qavail(&fd.q[0])->idx, VNET_QSIZE_MAX);
 	assert_int_equal(fd.notifies[0], 1);
 	assert_true(vnet_core_link_up(&c));
+}
+
+static void test_mac_read_during_config_change(void **state)
+{
+	fd.gen_bumps = 2;
+	assert_int_equal(vnet_core_init(&c), 0);
+	assert_int_equal(fd.mac_reads, 3);
+	assert_memory_equal(c.mac, fd.mac, 6);
 }
 
 static void test_small_queue_rounded_down(void **state)
@@ -536,6 +555,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_bringup),
+		T(test_mac_read_during_config_change),
 		T(test_small_queue_rounded_down),
 		T(test_no_version_1),
 		T(test_features_refused),
