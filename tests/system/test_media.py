@@ -32,16 +32,20 @@ def test_iso_is_hybrid_bios_and_uefi(kernel):
 
 
 def test_pxe_folder(kernel):
-    """$(BUILD)/pxe: kernel, config, an iPXE script, and a README."""
+    """$(BUILD)/pxe: kernel, config, the default config's guest kernel and
+    demo images, an iPXE script loading them all, and a README."""
     d = os.path.join(BUILD, "pxe")
     make("pxe/boot.ipxe")
-    for f in ("bastion.elf", "bootcfg.dtb", "boot.ipxe", "README"):
+    for f in ("bastion.elf", "bootcfg.dtb", "boot.ipxe", "README", "vmlinuz",
+              "demo-a.cpio", "demo-b.cpio"):
         assert os.path.isfile(os.path.join(d, f)), f"{f} missing in {d}"
     with open(os.path.join(d, "boot.ipxe")) as f:
         lines = [l.strip() for l in f if l.strip() and not l.startswith("# ")]
     assert lines[0] == "#!ipxe"
     assert lines[1].startswith("kernel bastion.elf"), lines
-    assert lines[2:] == ["module bootcfg.dtb bootcfg", "boot"], lines
+    assert lines[2:] == ["module bootcfg.dtb bootcfg", "module vmlinuz vmlinuz",
+                         "module demo-a.cpio demo-a", "module demo-b.cpio demo-b",
+                         "boot"], lines
     with open(os.path.join(d, "bastion.elf"), "rb") as a, \
             open(os.path.join(BUILD, "bastion.elf"), "rb") as b:
         assert a.read() == b.read(), "pxe/bastion.elf is stale"
