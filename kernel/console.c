@@ -357,17 +357,15 @@ static int m_fw_set(struct rpc_call *c)
 		return r[1];
 	if (r[0] && r[1])
 		return rpc_fail(c, RPC_ERR_PARAMS, "give ingress, egress or both (lists of rules)");
-	if (vnet_policy_walk(name, false, NULL, NULL) == -ENOENT)
-		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no switch port named that");
-	for (int d = 0; d < 2; d++) {
-		int e;
+	{
+		int e = vnet_policy_replace(name, r[0] ? NULL : set_rules[0], n[0],
+					    r[1] ? NULL : set_rules[1], n[1]);
 
-		if (r[d])
-			continue;
-		e = vnet_policy_replace(name, d == 1, set_rules[d], n[d]);
+		if (e == -ENOENT)
+			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no switch port named that");
 		if (e)
-			return rpc_fail(c, e == -ENOMEM ? RPC_ERR_LIMIT : RPC_ERR_PARAMS,
-					"%s policy not replaced (%d)", d ? "egress" : "ingress", e);
+			return rpc_fail(c, e == -ENOMEM || e == -ENOSPC ? RPC_ERR_LIMIT : RPC_ERR_PARAMS,
+					"policy not replaced (%d): nothing changed", e);
 	}
 	jw_bool(rpc_result(c), true);
 	return 0;

@@ -28,6 +28,7 @@
 #include "kernel/sched.h"
 #include "vmm/vmm.h"
 #include "drivers/cmos.h"
+#include "drivers/nic.h"
 #include "net/vnet.h"
 #include "vmm/loader.h"
 
@@ -224,17 +225,33 @@ static void vm_network(uint32_t i, struct vnet_attach *na, char *line, size_t le
 }
 
 /* The virtual switch and the networks of the boot config (its task
- * needs the scheduler: called from the monitor task). */
+ * needs the scheduler: called from the monitor task), and the NIC as its
+ * uplink. */
+static struct nic *uplink;
+
 static void start_switch(void)
 {
 	int r = vnet_init();
 
 	for (uint32_t i = 0; !r && i < config.nnets; i++)
 		r = vnet_net_add(config.nets[i].name, config.nets[i].vlan, config.nets[i].uplink);
-	if (r)
+	if (r) {
 		pr_err("switch: cannot start (%d): VMs get no network", r);
+		return;
+	}
+	pr_info("switch: %u network(s), stateful firewall on every port", config.nnets);
+	r = nic_probe(&uplink);
+	if (r) {
+		pr_warn("uplink: no supported NIC (%d): the uplink networks stay inside this host", r);
+		return;
+	}
+	r = vnet_uplink_attach(uplink);
+	if (r)
+		pr_err("uplink: %s not attached to the switch (%d)", uplink->name, r);
 	else
-		pr_info("switch: %u network(s), stateful firewall on every port", config.nnets);
+		pr_info("uplink: %s %02x:%02x:%02x:%02x:%02x:%02x on the switch, link %s", uplink->name,
+			uplink->mac[0], uplink->mac[1], uplink->mac[2], uplink->mac[3],
+			uplink->mac[4], uplink->mac[5], uplink->link_up(uplink) ? "up" : "down");
 }
 
 /* Starts the VMs the boot config declares; a VM that cannot be created

@@ -143,6 +143,11 @@ void sched_arm_deadline(uint64_t tsc)
 	if ((int64_t)(tsc - q->timer_when) < 0 || (int64_t)(now - q->timer_when) >= 0) {
 		if ((int64_t)(tsc - now) < (int64_t)(hz / 20000))
 			tsc = now + hz / 20000;
+		/* The conversion to ns below overflows past ~6 s at 3 GHz: a
+		 * far deadline (a guest's TSC deadline, say) is re-armed on
+		 * the way, from the next slice's timer at the latest. */
+		if (tsc - now > hz)
+			tsc = now + hz;
 		q->timer_when = tsc;
 		lapic_timer_oneshot((tsc - now) * 1000000000ull / (hz ? hz : 1) + 1);
 	}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "arch/x86_64/cpu.h"
+#include "drivers/nic.h"
 #include "kernel/drbg.h"
 #include "kernel/fmt.h"
 #include "kernel/heap.h"
@@ -40,6 +41,10 @@ static struct slot *ring;
 static uint32_t ring_head, ring_count;
 static uint64_t ring_drops;
 
+static struct nic *uplink;		/* [I] after vnet_uplink_attach */
+static uint32_t uplink_port;		/* [I] */
+static uint64_t uplink_tx_drops;	/* [s] ring full twice, or device error */
+
 static struct sw_out out;		/* the task's */
 static uint8_t frame_out[VNET_FRAME_MAX + 4];
 
@@ -48,8 +53,8 @@ void vnet_tx(uint32_t port, const void *frame, size_t len)
 	uint64_t f;
 	struct slot *s;
 
-	if (!ring || len > VNET_FRAME_MAX)
-		return;
+	if (!task || len > VNET_FRAME_MAX)
+		return;		/* no switch task: nowhere to go */
 	f = spin_lock_irqsave(&ring_lock);
 	if (ring_count == RING_SLOTS) {
 		ring_drops++;
@@ -86,6 +91,37 @@ static void deliver(const struct slot *s, const struct sw_dest *d)
 	vp->deliver(vp->ctx, frame_out, n + rest);
 }
 
+/* What the switch sends out of the uplink (the task's context). A full
+ * ring is drained once and the frame tried again; then it is dropped. */
+static void uplink_deliver(void *ctx, const void *frame, size_t len)
+{
+	struct nic *n = ctx;
+	int r = n->tx(n, frame, len);
+
+	if (r == -EAGAIN) {
+		n->poll(n, NULL, NULL, 0);
+		r = n->tx(n, frame, len);
+	}
+	if (r)
+		uplink_tx_drops++;
+}
+
+static void uplink_rx(void *ctx, const void *frame, size_t len)
+{
+	uint64_t f = spin_lock_irqsave(&sw_lock);
+
+	(void)ctx;
+	if (sw_input(sw, uplink_port, frame, len, time_ms(), &out) > 0) {
+		static struct slot s;
+
+		s.len = (uint32_t)len;
+		memcpy(s.data, frame, len);
+		for (uint32_t i = 0; i < out.n; i++)
+			deliver(&s, &out.d[i]);
+	}
+	spin_unlock_irqrestore(&sw_lock, f);
+}
+
 static void vnet_task(void *arg)
 {
 	static struct slot cur;		/* one frame, copied out of the ring */
@@ -115,8 +151,11 @@ static void vnet_task(void *arg)
 			last_tick = now;
 		}
 		spin_unlock_irqrestore(&sw_lock, f);
+		/* The uplink is polled (no interrupts): every 10 ms when idle. */
+		if (uplink && uplink->poll(uplink, uplink_rx, NULL, 32) > 0)
+			have = true;
 		if (!have)
-			sched_block(rdtsc() + tsc_hz() / 10);
+			sched_block(rdtsc() + tsc_hz() / (uplink ? 100 : 10));
 		else if (sched_should_yield())
 			sched_yield();
 	}
@@ -132,22 +171,38 @@ int vnet_init(void)
 	ring = kcalloc(RING_SLOTS, sizeof(*ring));
 	if (!sw || !ring)
 		return -ENOMEM;
-	task = task_create("vnet", 0, vnet_task, NULL);
+	/* Published last: vnet_tx and the port calls need the task. */
+	__atomic_store_n(&task, task_create("vnet", 0, vnet_task, NULL), __ATOMIC_RELEASE);
 	return task ? 0 : -ENOMEM;
 }
 
-int vnet_net_add(const char *name, uint16_t vlan, bool uplink)
+int vnet_net_add(const char *name, uint16_t vlan, bool on_uplink)
 {
 	uint64_t f;
 	uint32_t id;
 	int r;
 
-	if (!sw)
+	if (!task)
 		return -ENODEV;
 	f = spin_lock_irqsave(&sw_lock);
-	r = sw_net_set(sw, name, vlan, uplink, &id);
+	r = sw_net_set(sw, name, vlan, on_uplink, &id);
 	spin_unlock_irqrestore(&sw_lock, f);
 	return r;
+}
+
+/* A new policy of n rules under a name of its own (names never come from
+ * VM names, so no name can capture another port's policy); n 0: none,
+ * which denies all. Under sw_lock. */
+static int policy_new(const struct fw_rule *rules, size_t n, uint32_t *id)
+{
+	static uint32_t seq;
+	char name[SW_NAME_MAX];
+
+	*id = SW_POLICY_NONE;
+	if (!n)
+		return 0;
+	ksnprintf(name, sizeof(name), "p%u", ++seq);
+	return sw_policy_set(sw, name, rules, n, id);
 }
 
 int vnet_port_add(const char *name, const struct vnet_attach *a,
@@ -155,12 +210,11 @@ int vnet_port_add(const char *name, const struct vnet_attach *a,
 		  uint32_t *port, char *err, size_t errlen)
 {
 	static struct sw_port_cfg pc;	/* under sw_lock: too big for a stack */
-	char pname[SW_NAME_MAX + 4];
 	struct vport *vp;
 	uint64_t f;
 	int r;
 
-	if (!sw)
+	if (!task)
 		return -ENODEV;
 	vp = kzalloc(sizeof(*vp));
 	if (!vp)
@@ -185,23 +239,12 @@ int vnet_port_add(const char *name, const struct vnet_attach *a,
 	pc.nlabels = a->nlabels < SW_PORT_LABELS ? a->nlabels : SW_PORT_LABELS;
 	for (uint32_t i = 0; i < pc.nlabels; i++)
 		memcpy(pc.labels[i], a->labels[i], SW_NAME_MAX);
-	if (a->nin) {
-		ksnprintf(pname, sizeof(pname), "%s-in", vp->name);
-		pname[SW_NAME_MAX - 1] = 0;
-		r = sw_policy_set(sw, pname, a->in, a->nin, &pc.policy_in);
-		if (r) {
-			ksnprintf(err, errlen, "ingress policy refused (%d)", r);
-			goto out;
-		}
-	}
-	if (a->nout) {
-		ksnprintf(pname, sizeof(pname), "%s-out", vp->name);
-		pname[SW_NAME_MAX - 1] = 0;
-		r = sw_policy_set(sw, pname, a->out, a->nout, &pc.policy_out);
-		if (r) {
-			ksnprintf(err, errlen, "egress policy refused (%d)", r);
-			goto out;
-		}
+	r = policy_new(a->in, a->nin, &pc.policy_in);
+	if (!r)
+		r = policy_new(a->out, a->nout, &pc.policy_out);
+	if (r) {
+		ksnprintf(err, errlen, "policy refused (%d)", r);
+		goto out;
 	}
 	pc.ctx = vp;
 	r = sw_port_set(sw, &pc, &vp->id);
@@ -209,6 +252,7 @@ int vnet_port_add(const char *name, const struct vnet_attach *a,
 		ksnprintf(err, errlen, "port refused (%d)", r);
 		goto out;
 	}
+	pc.policy_in = pc.policy_out = SW_POLICY_NONE;	/* the port owns them now */
 	sw_reclaim(sw);
 	for (unsigned i = 0; i < SW_MAX_PORTS; i++)
 		if (!vports[i]) {
@@ -218,6 +262,12 @@ int vnet_port_add(const char *name, const struct vnet_attach *a,
 	*port = vp->id;
 	vp = NULL;
 out:
+	/* Nothing of a refused port stays behind. */
+	if (pc.policy_in)
+		sw_policy_remove(sw, pc.policy_in);
+	if (pc.policy_out)
+		sw_policy_remove(sw, pc.policy_out);
+	sw_reclaim(sw);
 	spin_unlock_irqrestore(&sw_lock, f);
 	kfree(vp);
 	return r;
@@ -250,31 +300,49 @@ void vnet_port_remove(uint32_t port)
 	kfree(gone);
 }
 
-int vnet_policy_replace(const char *port, bool egress, const struct fw_rule *rules, size_t n)
+int vnet_policy_replace(const char *port, const struct fw_rule *in, size_t nin,
+			const struct fw_rule *out_rules, size_t nout)
 {
 	static struct sw_port_cfg pc;
-	char pname[SW_NAME_MAX + 4];
-	uint32_t id, pid;
+	uint32_t id, old_in, old_out, pin = 0, pout = 0;
 	uint64_t f;
 	int r;
 
-	if (!sw)
+	if (!task)
 		return -ENODEV;
 	f = spin_lock_irqsave(&sw_lock);
 	r = sw_port_find(sw, port, &id);
+	r = r ? r : sw_port_get(sw, id, &pc);
+	if (r)
+		goto out;
+	/* Both new policies first; only then the port switches to them, in
+	 * one update (nothing changes when either cannot be made). */
+	old_in = pc.policy_in;
+	old_out = pc.policy_out;
+	if (in)
+		r = policy_new(in, nin, &pin);
+	if (!r && out_rules)
+		r = policy_new(out_rules, nout, &pout);
 	if (!r) {
-		ksnprintf(pname, sizeof(pname), "%s-%s", port, egress ? "out" : "in");
-		pname[SW_NAME_MAX - 1] = 0;
-		r = sw_policy_set(sw, pname, rules, n, &pid);
-	}
-	if (!r && !sw_port_get(sw, id, &pc)) {
-		if (egress)
-			pc.policy_out = pid;
-		else
-			pc.policy_in = pid;
+		if (in)
+			pc.policy_in = pin;
+		if (out_rules)
+			pc.policy_out = pout;
 		r = sw_port_set(sw, &pc, &id);
 	}
+	if (r) {
+		if (pin)
+			sw_policy_remove(sw, pin);
+		if (pout)
+			sw_policy_remove(sw, pout);
+	} else {
+		if (in && old_in)
+			sw_policy_remove(sw, old_in);
+		if (out_rules && old_out)
+			sw_policy_remove(sw, old_out);
+	}
 	sw_reclaim(sw);
+out:
 	spin_unlock_irqrestore(&sw_lock, f);
 	return r;
 }
@@ -337,7 +405,7 @@ int64_t vnet_policy_walk(const char *port, bool egress,
 	uint64_t f;
 	size_t n;
 
-	if (!sw)
+	if (!task)
 		return -ENODEV;
 	f = spin_lock_irqsave(&sw_lock);
 	if (sw_port_find(sw, port, &id) || sw_port_get(sw, id, &pc)) {
@@ -368,4 +436,50 @@ void vnet_port_walk(void (*fn)(void *ctx, const char *name, const struct sw_port
 		if (vports[i] && !sw_port_stats(sw, vports[i]->id, &st))
 			fn(ctx, vports[i]->name, &st);
 	spin_unlock_irqrestore(&sw_lock, f);
+}
+
+int vnet_uplink_attach(struct nic *nic)
+{
+	static struct sw_port_cfg pc;
+	struct vport *vp;
+	uint64_t f;
+	int r;
+
+	if (!sw)
+		return -ENODEV;
+	vp = kzalloc(sizeof(*vp));
+	if (!vp)
+		return -ENOMEM;
+	vp->deliver = uplink_deliver;
+	vp->ctx = nic;
+	memcpy(vp->name, "uplink", 7);
+	f = spin_lock_irqsave(&sw_lock);
+	memset(&pc, 0, sizeof(pc));
+	memcpy(pc.name, "uplink", 7);
+	pc.kind = SW_PORT_UPLINK;
+	pc.ctx = vp;
+	/* The uplink passes what the VM ports' own policies allow: its
+	 * policies allow everything (a VM port's ingress still guards the
+	 * VM against the outside, its egress the outside against the VM). */
+	{
+		struct fw_rule any;
+
+		fw_rule_init(&any, 1, FW_ALLOW);
+		r = sw_policy_set(sw, "uplink-in", &any, 1, &pc.policy_in);
+		r = r ? r : sw_policy_set(sw, "uplink-out", &any, 1, &pc.policy_out);
+	}
+	r = r ? r : sw_port_set(sw, &pc, &vp->id);
+	if (!r) {
+		for (unsigned i = 0; i < SW_MAX_PORTS; i++)
+			if (!vports[i]) {
+				vports[i] = vp;
+				break;
+			}
+		uplink_port = vp->id;
+		__atomic_store_n(&uplink, nic, __ATOMIC_RELEASE);
+		vp = NULL;
+	}
+	spin_unlock_irqrestore(&sw_lock, f);
+	kfree(vp);
+	return r;
 }

@@ -48,9 +48,13 @@ int vnet_port_add(const char *name, const struct vnet_attach *a,
 		  uint32_t *port, char *err, size_t errlen);
 /* Removes a port: no delivery to it is in flight once this returns. */
 void vnet_port_remove(uint32_t port);
-/* Replaces one direction's policy of a port (atomically; connections it
- * no longer allows are cut). Returns 0, -ENOENT, -EINVAL, -ENOMEM. */
-int vnet_policy_replace(const char *port, bool egress, const struct fw_rule *rules, size_t n);
+/* Replaces a port's ingress policy (in != NULL), egress policy
+ * (out != NULL) or both, in one step: either both take effect or
+ * nothing changes. n 0 with a non-NULL list: deny all. Connections the
+ * new policies no longer allow are cut. Returns 0, -ENOENT, -EINVAL,
+ * -ENOSPC, -ENOMEM. */
+int vnet_policy_replace(const char *port, const struct fw_rule *in, size_t nin,
+			const struct fw_rule *out, size_t nout);
 /* A frame sent by the VM on port. Any context; dropped (and counted)
  * when the input ring is full. */
 void vnet_tx(uint32_t port, const void *frame, size_t len);
@@ -63,6 +67,12 @@ int64_t vnet_policy_walk(const char *port, bool egress,
 /* Calls fn for each port (under the switch lock, as above). */
 void vnet_port_walk(void (*fn)(void *ctx, const char *name, const struct sw_port_stats *st),
 		    void *ctx);
+/* Makes nic the switch's uplink (port "uplink", a trunk of the uplink
+ * networks): the network task polls it and sends it what the switch
+ * forwards there. Returns 0, -ENODEV (no switch) or what sw_port_set
+ * returns. */
+struct nic;
+int vnet_uplink_attach(struct nic *nic);
 /* Port counters, for the console and the tests. */
 int vnet_port_stats(const char *name, struct sw_port_stats *st);
 /* One line per port with its counters and drops by reason. */

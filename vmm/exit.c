@@ -361,7 +361,7 @@ static enum exit_action exit_priv(struct vcpu *v, struct vm_exit *e)
  * with bits 63:32 set #GP; DR7 keeps its fixed bit 10. */
 static enum exit_action exit_dr(struct vcpu *v, struct vm_exit *e)
 {
-	unsigned n = e->u.dr.dr;
+	unsigned n = e->u.dr.dr, size;
 	uint64_t val;
 
 	if (n == 4 || n == 5) {
@@ -369,12 +369,15 @@ static enum exit_action exit_dr(struct vcpu *v, struct vm_exit *e)
 			return inject_exc(v, VEC_UD, false, 0);
 		n += 2;
 	}
+	/* Outside 64-bit mode MOV DR moves 32 bits (SDM Vol 2B MOV—Move
+	 * to/from Debug Registers). */
+	size = reg(v, VM_REG_CS_MODE) == 64 ? 8 : 4;
 	if (!e->u.dr.write) {
 		val = n < 4 ? v->dr[n] : n == 6 ? v->dr6 : v->dr7;
-		put_gpr(v, e->u.dr.gpr, 8, false, val);
+		put_gpr(v, e->u.dr.gpr, size, false, val);
 		return ADVANCE;
 	}
-	val = get_gpr(v, e->u.dr.gpr, 8, false);
+	val = get_gpr(v, e->u.dr.gpr, size, false);
 	if (n < 4) {
 		v->dr[n] = val;
 	} else if (val >> 32) {
@@ -562,6 +565,10 @@ static bool pc_events(struct vcpu *v, uint32_t ev)
 				return false;
 			}
 			vlapic_reset(v->lapic, v->id);
+			v->tpr = 0;
+			v->dr[0] = v->dr[1] = v->dr[2] = v->dr[3] = 0;
+			v->dr6 = 0xffff0ff0;
+			v->dr7 = 0x400;
 			v->wait_sipi = false;
 		}
 	}
@@ -592,7 +599,9 @@ static bool pc_step(struct vcpu *v)
 	vec = pc_vcpu_pending(v);
 	due = pc_vcpu_deadline(v);
 	if (v->halted) {
-		if (vec < 0) {
+		/* HLT with interrupts off wakes only for NMI or INIT (an AP
+		 * parked by Linux's stop_this_cpu must not spin on exits). */
+		if (vec < 0 || !(reg(v, VM_REG_RFLAGS) & (1u << 9))) {
 			sched_block(due);
 			return false;
 		}

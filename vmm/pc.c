@@ -55,6 +55,8 @@ static void route(struct vm *vm, const struct apic_msg *m, const struct vcpu *fr
 		struct vcpu *v = vm->vcpus[i];
 		bool hit;
 
+		if (!v)
+			continue;	/* still being created */
 		switch (m->shorthand) {
 		case 1: hit = v == from; break;
 		case 2: hit = true; break;
@@ -460,10 +462,17 @@ void pc_attach_vcpu(struct vcpu *v)
 	v->wait_sipi = v->id != 0;
 }
 
+void pc_detach_net(struct vm *vm)
+{
+	if (vm->pc && vm->pc->has_port) {
+		vnet_port_remove(vm->pc->port);	/* no delivery to us after this */
+		vm->pc->has_port = false;
+	}
+}
+
 void pc_free(struct vm *vm)
 {
-	if (vm->pc && vm->pc->has_port)
-		vnet_port_remove(vm->pc->port);	/* no delivery to us after this */
+	pc_detach_net(vm);
 	kfree(vm->pc);
 	vm->pc = NULL;
 }

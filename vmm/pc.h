@@ -26,6 +26,8 @@ int pc_attach(struct vm *vm, const uint8_t mac[6]);
  * vnet_port_add returns, err saying why. */
 struct vnet_attach;
 int pc_attach_net(struct vm *vm, const struct vnet_attach *a, char *err, size_t errlen);
+/* Takes the VM off the switch; no frame is delivered to it afterwards. */
+void pc_detach_net(struct vm *vm);
 void pc_free(struct vm *vm);
 /* Gives a vCPU its local APIC (after pc_attach, before it runs). */
 void pc_attach_vcpu(struct vcpu *v);

@@ -199,6 +199,9 @@ static void *gm_map(void *ctx, uint64_t gpa, uint64_t len)
 
 static void free_vm(struct vm *vm)
 {
+	/* Off the switch first: once this returns no frame is delivered to
+	 * the VM (its RAM, its vCPUs' mailboxes) any more. */
+	pc_detach_net(vm);
 	/* A vCPU's back-end state (its VMCS) is torn down on its own pCPU,
 	 * where it may be current. */
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
@@ -399,10 +402,14 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		ksnprintf(err, errlen, "cannot set up vCPUs (%d)", r);
 		goto fail;
 	}
+	f = spin_lock_irqsave(&vms_lock);
+	vm->ready = true;		/* now vm_find, start and destroy may see it */
+	spin_unlock_irqrestore(&vms_lock, f);
 	{
 		/* What this VM costs the host beyond its RAM: second-level
 		 * tables, VMCB/VMCS and bitmaps, device state, heap pages. */
-		uint64_t used = (free_before - page_free_count()) * PAGE_SIZE;
+		uint64_t now_free = page_free_count();
+		uint64_t used = now_free < free_before ? (free_before - now_free) * PAGE_SIZE : 0;
 
 		/* ...and the stack of each vCPU's task, made at start. */
 		vm->overhead = (used > vm->ram_bytes ? used - vm->ram_bytes : 0) +
@@ -422,7 +429,7 @@ int vm_start(struct vm *vm)
 {
 	uint64_t f = spin_lock_irqsave(&vm->lock);
 
-	if (vm->state != VM_CREATED) {
+	if (vm->state != VM_CREATED || !__atomic_load_n(&vm->ready, __ATOMIC_ACQUIRE)) {
 		spin_unlock_irqrestore(&vm->lock, f);
 		return -EBUSY;
 	}
@@ -482,12 +489,18 @@ void vm_tick(void)
 	uint64_t now = time_ms();
 
 	for (uint32_t i = 0; i < MAX_VMS; i++) {
+		/* Under vms_lock: a VM destroyed meanwhile is not touched
+		 * (lock order: vms_lock, then vm->lock in vm_stop). */
+		uint64_t f = spin_lock_irqsave(&vms_lock);
 		struct vm *vm = vms[i];
+		bool due = vm && vm->ready && vm->kill_at_ms && now >= vm->kill_at_ms &&
+			   vm->state == VM_RUNNING;
 
-		if (vm && vm->kill_at_ms && now >= vm->kill_at_ms && vm->state == VM_RUNNING) {
-			pr_warn("vm %s: did not stop within its grace period; stopping it", vm->name);
+		if (due) {
 			vm_stop(vm);
+			pr_warn("vm %s: did not stop within its grace period; stopped", vm->name);
 		}
+		spin_unlock_irqrestore(&vms_lock, f);
 	}
 }
 
@@ -535,7 +548,8 @@ const char *vm_state_name(const struct vm *vm)
 int vm_destroy(struct vm *vm)
 {
 	uint64_t f = spin_lock_irqsave(&vm->lock);
-	bool busy = vm->state == VM_RUNNING || vm->vcpus_running;
+	bool busy = vm->state == VM_RUNNING || vm->vcpus_running ||
+		    !__atomic_load_n(&vm->ready, __ATOMIC_ACQUIRE);
 
 	spin_unlock_irqrestore(&vm->lock, f);
 	if (busy)
@@ -553,7 +567,7 @@ struct vm *vm_find(const char *name)
 	uint64_t f = spin_lock_irqsave(&vms_lock);
 
 	for (uint32_t i = 0; i < MAX_VMS && !r; i++)
-		if (vms[i] && !strcmp(vms[i]->name, name))
+		if (vms[i] && vms[i]->ready && !strcmp(vms[i]->name, name))
 			r = vms[i];
 	spin_unlock_irqrestore(&vms_lock, f);
 	return r;

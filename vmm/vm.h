@@ -91,6 +91,7 @@ struct vm {
 	void *uart;			/* [I] the 16550 at 0x3f8 */
 	struct pc *pc;			/* [I] the PC platform (Linux guests), or NULL */
 	bool operator_stop;		/* [v] stopped on request, not by itself */
+	bool ready;			/* [a] created whole: others may find it */
 	uint64_t kill_at_ms;		/* [v] graceful stop: forced at this time, 0: none */
 };
 

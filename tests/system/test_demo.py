@@ -119,7 +119,7 @@ def test_policy_is_replaced_while_traffic_flows(demo):
 
 def test_switch_counts_what_the_policy_dropped(demo):
     ports = {p["name"]: p for p in demo.call("switch.ports")["result"]}
-    assert set(ports) == {"demo-a", "demo-b"}
+    assert {"demo-a", "demo-b"} <= set(ports)      # and "uplink": QEMU's NIC
     assert ports["demo-a"]["drops"].get("policy-ingress", 0) >= 1, ports["demo-a"]
     assert ports["demo-b"]["rx_frames"] > 0 and ports["demo-a"]["tx_frames"] > 0
 

@@ -652,7 +652,8 @@ static int svm_set_entry_state(struct vcpu *v, bool prot32, uint16_t cs, uint16_
  * APM 15.19 lets a guest run in real mode with nested paging). */
 static int svm_vcpu_sipi(struct vcpu *v, uint8_t vector)
 {
-	struct vmcb *b = ((struct svm_vcpu *)v->arch)->vmcb;
+	struct svm_vcpu *x = v->arch;
+	struct vmcb *b = x->vmcb;
 
 	seg(&b->s.cs, (uint16_t)(vector << 8), 0x9b, 0xffff);
 	b->s.cs.base = (uint64_t)vector << 12;
@@ -675,6 +676,8 @@ static int svm_vcpu_sipi(struct vcpu *v, uint8_t vector)
 	b->s.cpl = 0;
 	b->c.int_state = 0;
 	b->c.event_inj = 0;
+	x->pending_evt = 0;	/* nothing from before INIT is re-injected */
+	b->c.tlb_control = 1;	/* nor any translation of its ASID kept */
 	b->c.clean = 0;
 	for (int i = VM_REG_RAX; i <= VM_REG_R15; i++)
 		if (i != VM_REG_RSP)
