@@ -196,6 +196,7 @@ int decode_sys_len(const uint8_t *code, size_t avail, bool long64, uint8_t *gpr)
 		if (c.err)
 			return c.err;
 		return b == 0xd1 ? (int)c.pos : -EINVAL;	/* XSETBV */
+	case 0x21: case 0x23:				/* MOV r64, DRn; MOV DRn, r64 */
 	case 0x22: {					/* MOV CRn, r64 */
 		uint8_t modrm = next(&c);
 

@@ -33,7 +33,8 @@ int decode_insn(const uint8_t *code, size_t avail, bool long64, struct insn *out
 
 /* The instructions a VM exit can stop on without the CPU telling their
  * length (AMD-V without NRIP save): CPUID, HLT, RDMSR, WRMSR, XSETBV,
- * INVD, WBINVD and MOV to CR (whose GPR it also returns in *gpr).
+ * INVD, WBINVD, MOV to CR and MOV to/from DR (whose GPR it also returns
+ * in *gpr).
  * Returns the length (1..15), -ENODATA (truncated) or -EINVAL. */
 int decode_sys_len(const uint8_t *code, size_t avail, bool long64, uint8_t *gpr);
 

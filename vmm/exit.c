@@ -451,7 +451,8 @@ static void advance(struct vcpu *v, struct vm_exit *e)
 static bool complete_exit(struct vcpu *v, struct vm_exit *e)
 {
 	uint8_t code[15], gpr = VM_REG_COUNT;
-	bool need_gpr = e->code == VM_EXIT_CR && e->u.cr.gpr >= VM_REG_COUNT;
+	bool need_gpr = (e->code == VM_EXIT_CR && e->u.cr.gpr >= VM_REG_COUNT) ||
+			(e->code == VM_EXIT_DR && e->u.dr.gpr >= VM_REG_COUNT);
 	size_t n;
 	int len;
 
@@ -477,7 +478,9 @@ static bool complete_exit(struct vcpu *v, struct vm_exit *e)
 	if (len <= 0 || (need_gpr && gpr >= VM_REG_COUNT))
 		return false;
 	e->insn_len = (uint8_t)len;
-	if (need_gpr)
+	if (need_gpr && e->code == VM_EXIT_DR)
+		e->u.dr.gpr = gpr;
+	else if (need_gpr)
 		e->u.cr.gpr = gpr;
 	else
 		v->len = (uint8_t)len;
@@ -494,6 +497,8 @@ static bool needs_length(const struct vm_exit *e)
 		return !e->insn_len;
 	case VM_EXIT_CR:
 		return !e->insn_len || e->u.cr.gpr >= VM_REG_COUNT;
+	case VM_EXIT_DR:
+		return !e->insn_len || e->u.dr.gpr >= VM_REG_COUNT;
 	default:
 		return false;
 	}
@@ -665,7 +670,7 @@ void vcpu_task(void *arg)
 		t0 = rdtsc();
 		fn = (unsigned)e.code < VM_EXIT_COUNT ? exit_tbl[e.code] : NULL;
 		/* The common case (the CPU gave the length) costs one test. */
-		if ((!e.insn_len || e.code == VM_EXIT_CR) && needs_length(&e) &&
+		if ((!e.insn_len || e.code == VM_EXIT_CR || e.code == VM_EXIT_DR) && needs_length(&e) &&
 		    !complete_exit(v, &e)) {
 			vm_stop_reason(vm, "cannot decode the instruction behind a %s exit at rip %#llx",
 				       e.code == VM_EXIT_CR ? "CR" : "VM", (unsigned long long)reg(v, VM_REG_RIP));

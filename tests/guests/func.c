@@ -173,6 +173,32 @@ static void test_msr(void)
 	check(rdmsr_safe(0x480, &v) == 13, "msr-vmx-basic-denied", "-");
 }
 
+/* Debug registers are the vCPU's own storage on both back ends: what is
+ * written reads back, reset values, reserved DR7 bits #GP (SDM Vol 3B
+ * 17.2). MOV with RAX keeps each instruction 3 bytes long. */
+static void test_debug_regs(void)
+{
+	uint64_t v = 0;
+
+	expect_fault(3);
+	__asm__ volatile("mov %%db6, %0" : "=a"(v));
+	check(fault_vector() == -1 && v == 0xffff0ff0, "dr6-reset-value", "%#lx", v);
+	expect_fault(3);
+	__asm__ volatile("mov %%db7, %0" : "=a"(v));
+	check(fault_vector() == -1 && v == 0x400, "dr7-reset-value", "%#lx", v);
+	expect_fault(3);
+	__asm__ volatile("mov %0, %%db0" : : "a"(0xffffffff81234560ull));
+	v = 0;
+	if (fault_vector() == -1) {
+		expect_fault(3);
+		__asm__ volatile("mov %%db0, %0" : "=a"(v));
+	}
+	check(fault_vector() == -1 && v == 0xffffffff81234560ull, "dr0-roundtrip", "%#lx", v);
+	expect_fault(3);
+	__asm__ volatile("mov %0, %%db7" : : "a"(1ull << 32));
+	check(fault_vector() == 13, "dr7-reserved-bits-gp", "vector %d", fault_vector());
+}
+
 static void test_exceptions(void)
 {
 	expect_fault(3);
@@ -250,6 +276,7 @@ int guest_main(uint64_t id)
 	test_mmio();
 	test_hlt_timer();
 	test_msr();
+	test_debug_regs();
 	test_exceptions();
 	test_fpu();
 	print("functional suite done, %u failure(s)\n", failures);

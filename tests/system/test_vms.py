@@ -29,6 +29,7 @@ FUNCTIONAL = [
     "msr-efer-read", "msr-lstar-roundtrip", "msr-lstar-noncanonical-gp",
     "msr-pat-valid", "msr-pat-reserved-type-gp", "msr-debugctl-denied",
     "msr-feature-control-denied", "msr-vmx-basic-denied",
+    "dr6-reset-value", "dr7-reset-value", "dr0-roundtrip", "dr7-reserved-bits-gp",
     "vmcall-ud", "vmxoff-ud", "ud2-in-guest",
     "sse-state-kept-across-exits", "avx-state-kept-across-exits", "xsetbv-invalid-gp",
 ]

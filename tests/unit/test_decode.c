@@ -691,6 +691,32 @@ static void test_sys_len_assembled(void **state)
 	}
 }
 
+/* MOV to and from DRn (0f 21 / 0f 23, SDM Vol 2B MOV DR): the GPR is
+ * ModR/M.rm plus REX.B, in 64-bit and 32-bit (and 16-bit) code alike, and
+ * MOV from CR (0f 20) is not an instruction we see exits for. */
+static void test_sys_len_mov_dr_registers(void **state)
+{
+	(void)state;
+	for (unsigned op = 0x21; op <= 0x23; op += 2)
+		for (unsigned rm = 0; rm < 8; rm++)
+			for (unsigned reg = 0; reg < 8; reg++) {
+				uint8_t b[] = { 0x41, 0x0f, (uint8_t)op, (uint8_t)(0xc0 | reg << 3 | rm) };
+				uint8_t gpr = 0xee;
+
+				assert_int_equal(sys_dec(b, 4, true, &gpr), 4);
+				assert_int_equal(gpr, rm | 8);
+				gpr = 0xee;
+				assert_int_equal(sys_dec(b + 1, 3, false, &gpr), 3);
+				assert_int_equal(gpr, rm);
+				assert_int_equal(sys_dec(b + 1, 2, true, &gpr), -ENODATA);
+			}
+	{
+		uint8_t b[] = { 0x0f, 0x20, 0xc0 };
+
+		assert_int_equal(sys_dec(b, 3, true, NULL), -EINVAL);
+	}
+}
+
 /* MOV CRn, reg with every source register: ModR/M.rm plus REX.B; REX.R
  * picks the control register (CR8), not the GPR (SDM Vol 2B MOV CR). */
 static void test_sys_len_mov_cr_registers(void **state)
@@ -767,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_random_bytes_contract),
 		cmocka_unit_test(test_sys_len_assembled),
 		cmocka_unit_test(test_sys_len_mov_cr_registers),
+		cmocka_unit_test(test_sys_len_mov_dr_registers),
 		cmocka_unit_test(test_sys_len_limit),
 	};
 

@@ -281,6 +281,10 @@ static int svm_vcpu_init(struct vcpu *v)
 	 * without an instruction boundary (CVE-2015-5307, -8104): they exit
 	 * and are reflected. #MC is the host's. */
 	b->c.intercept_cr = (1u << (16 + 4));		/* writes to CR4 */
+	/* MOV to and from DR0-7: the debug registers are the vCPU's storage
+	 * (vmm/exit.c), never the CPU's, so nothing of one guest's reaches
+	 * the next one on this CPU (APM 15.12.6). */
+	b->c.intercept_dr = 0x00ff00ff;
 	b->c.intercept_exc = (1u << 1) | (1u << 17) | (1u << 18);
 	b->c.intercept1 = INT1_INTR | INT1_NMI | INT1_SMI | INT1_INIT | INT1_CPUID |
 			  INT1_RSM | INT1_INVD | INT1_HLT | INT1_INVLPGA | INT1_IOIO |
@@ -387,6 +391,15 @@ static void translate(struct vcpu *v, struct svm_vcpu *x, struct vm_exit *e)
 	case SVM_EXIT_MSR:
 		e->code = i1 ? VM_EXIT_WRMSR : VM_EXIT_RDMSR;
 		e->u.msr.index = (uint32_t)x->regs.rcx;
+		break;
+	case SVM_EXIT_DR0_READ ... SVM_EXIT_DR0_READ + 7:
+	case SVM_EXIT_DR0_WRITE ... SVM_EXIT_DR0_WRITE + 7:
+		e->code = VM_EXIT_DR;
+		e->u.dr.dr = code & 7;
+		e->u.dr.write = code >= SVM_EXIT_DR0_WRITE;
+		/* Decode assists name the register (APM 15.33.1); else the
+		 * generic code decodes the MOV. */
+		e->u.dr.gpr = caps.decode_assists ? (uint8_t)(i1 & 15) : VM_REG_COUNT;
 		break;
 	case SVM_EXIT_CR4_WRITE:
 		e->code = VM_EXIT_CR;

@@ -140,6 +140,8 @@ _Static_assert(offsetof(struct vmcb, s.g_pat) == 0x668, "VMCB layout");
 #define SVM_EXIT_CR0_READ	0x000
 #define SVM_EXIT_CR0_WRITE	0x010
 #define SVM_EXIT_CR4_WRITE	0x014
+#define SVM_EXIT_DR0_READ	0x020	/* ... DR7: 0x027 */
+#define SVM_EXIT_DR0_WRITE	0x030	/* ... DR7: 0x037 */
 #define SVM_EXIT_EXC_BASE	0x040
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
