@@ -5,6 +5,7 @@ port of this machine to the container's address), and its ingress policy
 decides: port 80 allowed, anything else dropped.
 """
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -53,8 +54,9 @@ def test_container_reached_through_the_uplink(nic):
            "--module", os.path.join(BUILD, "images", "demo-a.cpio"), "demo-a",
            "--append", "", "--timeout", "300", "--log", log, "--quiet", "--",
            "-netdev", fwd, "-device", f"{NICS[nic]},netdev=n0"]
+    # Its own process group: the runner's QEMU child goes with it.
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+                         stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         end, text = time.monotonic() + 240, ""
         while time.monotonic() < end:
@@ -85,5 +87,5 @@ def test_container_reached_through_the_uplink(nic):
             got = ""
         assert got == "", got
     finally:
-        p.kill()
+        os.killpg(p.pid, signal.SIGKILL)
         p.wait()
