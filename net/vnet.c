@@ -106,11 +106,20 @@ static void uplink_deliver(void *ctx, const void *frame, size_t len)
 		uplink_tx_drops++;
 }
 
+static uint64_t uplink_rx_drops;	/* the task's: frames too big to switch */
+
 static void uplink_rx(void *ctx, const void *frame, size_t len)
 {
-	uint64_t f = spin_lock_irqsave(&sw_lock);
+	uint64_t f;
 
 	(void)ctx;
+	/* A NIC hands over what fits its buffers (up to 2 KiB): anything
+	 * longer than an Ethernet frame with one tag is not switched. */
+	if (len > VNET_FRAME_MAX) {
+		uplink_rx_drops++;
+		return;
+	}
+	f = spin_lock_irqsave(&sw_lock);
 	if (sw_input(sw, uplink_port, frame, len, time_ms(), &out) > 0) {
 		static struct slot s;
 
@@ -392,6 +401,9 @@ void vnet_print(void)
 	}
 	if (ring_drops)
 		pr_warn("switch: %llu frames dropped: input ring full", (unsigned long long)ring_drops);
+	if (uplink_rx_drops || uplink_tx_drops)
+		pr_warn("switch: uplink dropped %llu frames too long to switch, %llu it could not send",
+			(unsigned long long)uplink_rx_drops, (unsigned long long)uplink_tx_drops);
 }
 
 int64_t vnet_policy_walk(const char *port, bool egress,
