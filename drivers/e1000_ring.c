@@ -111,7 +111,11 @@ int e1000_core_init(struct e1000_core *c)
 	wr(c, E1000_RDT, E1000_NDESC - 1);
 	c->rx_next = 0;
 	c->in_long = false;
-	wr(c, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SECRC);
+	/* Promiscuous: the NIC is a switch's uplink, and the frames for the
+	 * VMs behind it carry their MACs, not the NIC's (8254x manual
+	 * 13.4.22: UPE, MPE). */
+	wr(c, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_UPE | E1000_RCTL_MPE | E1000_RCTL_BAM |
+	   E1000_RCTL_SECRC);
 
 	/* 14.5 transmit initialization. */
 	for (uint32_t i = 0; i < E1000_NDESC; i++)

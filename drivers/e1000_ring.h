@@ -46,6 +46,8 @@
 #define E1000_CTRL_RST    (1u << 26)
 #define E1000_STATUS_LU   (1u << 1)
 #define E1000_RCTL_EN     (1u << 1)
+#define E1000_RCTL_UPE    (1u << 3)	/* unicast promiscuous */
+#define E1000_RCTL_MPE    (1u << 4)	/* multicast promiscuous */
 #define E1000_RCTL_BAM    (1u << 15)
 #define E1000_RCTL_SECRC  (1u << 26)	/* BSIZE 00: 2048-byte buffers */
 #define E1000_TCTL_EN     (1u << 1)
