@@ -114,6 +114,27 @@ static uint64_t get_gpr(struct vcpu *v, unsigned r, unsigned size, bool high)
 	return size == 8 ? x : x & ((1ull << (8 * size)) - 1);
 }
 
+/* A device access, under the device's lock when it has one (iobus.h). */
+static int io_read(const struct io_range *r, uint64_t addr, unsigned size, uint64_t *val)
+{
+	uint64_t f = r->dev.lock ? spin_lock_irqsave(r->dev.lock) : 0;
+	int rc = r->dev.read(r->dev.ctx, addr - r->base, size, val);
+
+	if (r->dev.lock)
+		spin_unlock_irqrestore(r->dev.lock, f);
+	return rc;
+}
+
+static int io_write(const struct io_range *r, uint64_t addr, unsigned size, uint64_t val)
+{
+	uint64_t f = r->dev.lock ? spin_lock_irqsave(r->dev.lock) : 0;
+	int rc = r->dev.write(r->dev.ctx, addr - r->base, size, val);
+
+	if (r->dev.lock)
+		spin_unlock_irqrestore(r->dev.lock, f);
+	return rc;
+}
+
 static enum exit_action exit_io(struct vcpu *v, struct vm_exit *e)
 {
 	const struct io_range *r;
@@ -128,12 +149,11 @@ static enum exit_action exit_io(struct vcpu *v, struct vm_exit *e)
 	if (e->u.io.in) {
 		/* No device: the bus floats, reads are all ones (PC
 		 * behaviour); a device may refuse an access, also all ones. */
-		if (!r || r->dev.read(r->dev.ctx, e->u.io.port - r->base, e->u.io.size, &val))
+		if (!r || io_read(r, e->u.io.port, e->u.io.size, &val))
 			val = ~0ull;
 		put_gpr(v, 0, e->u.io.size, false, val);
 	} else if (r) {
-		r->dev.write(r->dev.ctx, e->u.io.port - r->base, e->u.io.size,
-			     get_gpr(v, 0, e->u.io.size, false));
+		io_write(r, e->u.io.port, e->u.io.size, get_gpr(v, 0, e->u.io.size, false));
 	}
 	/* Writes to nothing are dropped, as on a PC. */
 	return v->vm->state == VM_RUNNING ? ADVANCE : STOP;
@@ -183,7 +203,7 @@ static enum exit_action exit_mmio(struct vcpu *v, struct vm_exit *e)
 	if (v->lapic && gpa - LAPIC_BASE < LAPIC_SIZE) {
 		/* Each vCPU sees its own local APIC at the same address. */
 		lapic_page = (struct io_range){ LAPIC_BASE, LAPIC_SIZE,
-			{ "lapic", pc_lapic_read, pc_lapic_write, v } };
+			{ "lapic", pc_lapic_read, pc_lapic_write, v, NULL } };
 		r = &lapic_page;
 	}
 	if (!r || e->u.mmio.fetch) {
@@ -213,11 +233,11 @@ static enum exit_action exit_mmio(struct vcpu *v, struct vm_exit *e)
 	case INSN_STORE:
 	case INSN_STORE_IMM:
 		val = in.op == INSN_STORE ? get_gpr(v, in.reg, in.mem_size, in.high_byte) : in.imm;
-		if (r->dev.write(r->dev.ctx, gpa - r->base, in.mem_size, val))
+		if (io_write(r, gpa, in.mem_size, val))
 			return gp(v);
 		break;
 	default:
-		if (r->dev.read(r->dev.ctx, gpa - r->base, in.mem_size, &val))
+		if (io_read(r, gpa, in.mem_size, &val))
 			return gp(v);
 		if (in.op == INSN_LOAD_SX)
 			val = in.mem_size == 1 ? (uint64_t)(int64_t)(int8_t)val :

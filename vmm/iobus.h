@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct vm;
+struct spinlock;
 
 struct io_dev {
 	const char *name;
@@ -14,6 +15,9 @@ struct io_dev {
 	int (*read)(void *ctx, uint64_t off, unsigned size, uint64_t *val);
 	int (*write)(void *ctx, uint64_t off, unsigned size, uint64_t val);
 	void *ctx;
+	/* Taken around read and write when set: the device is shared by the
+	 * VM's vCPUs (and perhaps other tasks). NULL: the device needs none. */
+	struct spinlock *lock;
 };
 
 #define IOBUS_MAX 16

@@ -1,6 +1,6 @@
 /*
  * The PC platform of a Linux micro-VM: device wiring and interrupt
- * routing. Lock order: pc->uart_lock, then pc->lock (every platform
+ * routing. Lock order: vm->uart_lock, then pc->lock (every platform
  * device and the I/O APIC), then vm->lock (taken to wake a vCPU).
  * Local APICs belong to their vCPUs; others reach them only through the
  * vCPU's mailbox (vcpu_post_*), drained by pc_vcpu_sync on the vCPU.
@@ -38,7 +38,6 @@ struct pc_port {
 
 struct pc {
 	struct spinlock lock;
-	struct spinlock uart_lock;
 	struct vm *vm;			/* [I] */
 	struct ioapic ioapic;		/* [p] pc->lock */
 	struct i8254 pit;		/* [p] */
@@ -163,17 +162,12 @@ static void dev_write(struct pc *pc, enum pc_dev d, unsigned off, uint8_t v)
 	}
 }
 
+/* Under pc->lock (the ports' io_dev lock). */
 static int port_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
 {
 	const struct pc_port *p = ctx;
-	uint64_t f;
 
-	*val = ~0ull;
-	if (size != 1)
-		return 0;
-	f = spin_lock_irqsave(&p->pc->lock);
-	*val = dev_read(p->pc, p->dev, (unsigned)off);
-	spin_unlock_irqrestore(&p->pc->lock, f);
+	*val = size == 1 ? dev_read(p->pc, p->dev, (unsigned)off) : ~0ull;
 	return 0;
 }
 
@@ -181,14 +175,12 @@ static int port_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 {
 	const struct pc_port *p = ctx;
 	struct vcpu *v0 = p->pc->vm->vcpus[0];
-	uint64_t f;
 
 	if (size != 1)
 		return 0;
-	f = spin_lock_irqsave(&p->pc->lock);
 	dev_write(p->pc, p->dev, (unsigned)off, (uint8_t)val);
-	spin_unlock_irqrestore(&p->pc->lock, f);
-	/* vCPU 0 fires the PIT: let it see a new channel 0 deadline. */
+	/* vCPU 0 fires the PIT: let it see a new channel 0 deadline (vm->lock
+	 * after pc->lock, in order). */
 	if (p->dev == D_PIT && off == 0 && v0 && v0->task)
 		vcpu_post_event(v0, 0, 0);
 	return 0;
@@ -202,106 +194,18 @@ static void kbd_reset(void *ctx)
 	vm_stop_reason(pc->vm, "guest reset (8042 reset line)");
 }
 
-static int ioapic_mmio_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+void pc_uart_irq(void *vm, bool level)
 {
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-	int r = ioapic_read(&pc->ioapic, off, size, val);
-
-	spin_unlock_irqrestore(&pc->lock, f);
-	return r;
-}
-
-static int ioapic_mmio_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->lock);
-	int r = ioapic_write(&pc->ioapic, off, size, val);
-
-	spin_unlock_irqrestore(&pc->lock, f);
-	return r;
-}
-
-/* COM1: the 16550 is shared by all vCPUs of an SMP guest. */
-static int uart_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->uart_lock);
-
-	*val = ns16550_read(pc->vm->uart, (unsigned)off);
-	spin_unlock_irqrestore(&pc->uart_lock, f);
-	return 0;
-}
-
-static int uart_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->uart_lock);
-
-	ns16550_write(pc->vm->uart, (unsigned)off, (uint8_t)val);
-	spin_unlock_irqrestore(&pc->uart_lock, f);
-	return 0;
-}
-
-static void uart_irq(void *ctx, bool level)
-{
-	pc_set_irq(ctx, PC_IRQ_COM1, level);
-}
-
-static void uart_tx(void *ctx, uint8_t b)
-{
-	vm_console_putc(ctx, (char)b);
+	pc_set_irq(vm, PC_IRQ_COM1, level);
 }
 
 void pc_sysrq(struct vm *vm, char key)
 {
-	struct pc *pc = vm->pc;
-	uint64_t f = spin_lock_irqsave(&pc->uart_lock);
+	uint64_t f = spin_lock_irqsave(&vm->uart_lock);
 
 	ns16550_break(vm->uart);
 	ns16550_rx(vm->uart, (uint8_t)key);
-	spin_unlock_irqrestore(&pc->uart_lock, f);
-}
-
-/* PCI: configuration mechanism #1 and the BAR window, serialised. */
-static int conf1_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
-	int r = pci_conf1_read(&pc->pci, off, size, val);
-
-	spin_unlock_irqrestore(&pc->pci_lock, f);
-	return r;
-}
-
-static int conf1_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
-	int r = pci_conf1_write(&pc->pci, off, size, val);
-
-	spin_unlock_irqrestore(&pc->pci_lock, f);
-	return r;
-}
-
-static int bars_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
-	int r = pci_mmio_read(&pc->pci, off, size, val);
-
-	spin_unlock_irqrestore(&pc->pci_lock, f);
-	return r;
-}
-
-static int bars_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
-{
-	struct pc *pc = ctx;
-	uint64_t f = spin_lock_irqsave(&pc->pci_lock);
-	int r = pci_mmio_write(&pc->pci, off, size, val);
-
-	spin_unlock_irqrestore(&pc->pci_lock, f);
-	return r;
+	spin_unlock_irqrestore(&vm->uart_lock, f);
 }
 
 static void dev_msi(void *ctx, uint64_t addr, uint32_t data)
@@ -361,9 +265,10 @@ static int attach_pci(struct vm *vm, const uint8_t mac[6])
 	r = r ? r : virtio_rng_init(&pc->rng, &pc->gm, dev_msi, vm, rng_fill, NULL);
 	r = r ? r : pci_bus_add(&pc->pci, &pc->rng.vp.pci, 2);
 	if (!r) {
-		struct io_dev c = { "pci-conf1", conf1_read, conf1_write, pc };
-		struct io_dev m = { "pci-bars", bars_read, bars_write, pc };
+		/* Configuration mechanism #1 and the BAR window, serialised. */
+		struct io_dev c = pci_bus_conf1_dev(&pc->pci), m = pci_bus_mmio_dev(&pc->pci);
 
+		c.lock = m.lock = &pc->pci_lock;
 		r = iobus_register(&vm->pio, PCI_CONF1_PORT, PCI_CONF1_LEN, &c);
 		r = r ? r : iobus_register(&vm->mmio, PCI_MMIO_BASE, PCI_MMIO_SIZE, &m);
 	}
@@ -391,28 +296,19 @@ int pc_attach(struct vm *vm, const uint8_t mac[6])
 		return -ENOMEM;
 	vm->pc = pc;			/* freed by pc_free */
 	pc->vm = vm;
-	vm->uart = kzalloc(sizeof(struct ns16550));
-	if (!vm->uart)
-		return -ENOMEM;
-	ns16550_init(vm->uart, uart_tx, uart_irq, vm);
 	ioapic_init(&pc->ioapic, vm->nvcpus, ioapic_deliver, vm);
 	i8254_init(&pc->pit, tsc_hz());
 	mc146818_init(&pc->rtc);
 	i8259_init(&pc->pic);
 	i8042_init(&pc->kbd, kbd_reset, pc);
 	for (unsigned i = 0; i < D_COUNT && !r; i++) {
-		struct io_dev d = { ports[i].name, port_read, port_write, &pc->ports[i] };
+		struct io_dev d = { ports[i].name, port_read, port_write, &pc->ports[i], &pc->lock };
 
 		pc->ports[i] = (struct pc_port){ pc, ports[i].dev };
 		r = iobus_register(&vm->pio, ports[i].port, ports[i].len, &d);
 	}
 	if (!r) {
-		struct io_dev d = { "ns16550", uart_read, uart_write, pc };
-
-		r = iobus_register(&vm->pio, 0x3f8, 8, &d);
-	}
-	if (!r) {
-		struct io_dev d = { "ioapic", ioapic_mmio_read, ioapic_mmio_write, pc };
+		struct io_dev d = { "ioapic", ioapic_read, ioapic_write, &pc->ioapic, &pc->lock };
 
 		r = iobus_register(&vm->mmio, IOAPIC_BASE, IOAPIC_SIZE, &d);
 	}

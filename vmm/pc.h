@@ -37,6 +37,8 @@ void pc_set_irq(struct vm *vm, unsigned irq, bool level);
 /* An MSI from a device (virtio-pci MSI-X): routed like an IPI. */
 void pc_msi(struct vm *vm, uint64_t addr, uint32_t data);
 
+/* COM1's interrupt line (a 16550's irq callback; ctx is the VM). */
+void pc_uart_irq(void *vm, bool level);
 /* A magic SysRq on COM1: a break, then key (Linux's serial console
  * takes the next character after a break as a SysRq command). */
 void pc_sysrq(struct vm *vm, char key);

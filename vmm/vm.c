@@ -120,16 +120,17 @@ static int uart_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 	return 0;
 }
 
-/* Every VM's console: a 16550 at the PC's COM1 address. No interrupt
- * line yet (no interrupt controller model): drivers poll it. */
-static int attach_uart(struct vm *vm)
+/* Every VM's console: a 16550 at the PC's COM1 address, its interrupt
+ * line through irq (the PC platform's; NULL for the test guests, whose
+ * drivers poll it). */
+static int attach_uart(struct vm *vm, void (*irq)(void *, bool))
 {
-	struct io_dev d = { "ns16550", uart_read, uart_write, vm };
+	struct io_dev d = { "ns16550", uart_read, uart_write, vm, &vm->uart_lock };
 
 	vm->uart = kzalloc(sizeof(struct ns16550));
 	if (!vm->uart)
 		return -ENOMEM;
-	ns16550_init(vm->uart, uart_tx, NULL, vm);
+	ns16550_init(vm->uart, uart_tx, irq, vm);
 	return iobus_register(&vm->pio, 0x3f8, 8, &d);
 }
 
@@ -381,8 +382,9 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		uint8_t mac[6] = { 0x02, 0x42, 0x41, 0x53, 0x00, (uint8_t)vm->id };
 
 		r = pc_attach(vm, cfg->net ? cfg->net->mac : mac);
+		r = r ? r : attach_uart(vm, pc_uart_irq);
 	} else if (!r) {
-		r = attach_uart(vm);
+		r = attach_uart(vm, NULL);
 	}
 	if (r) {
 		ksnprintf(err, errlen, "cannot attach devices (%d)", r);

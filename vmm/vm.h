@@ -88,7 +88,8 @@ struct vm {
 	uint32_t lines_shown, lines_dropped;	/* [v] */
 	uint32_t vcpus_running;		/* [v] vCPU tasks not yet ended */
 	void *testdev;			/* [I] */
-	void *uart;			/* [I] the 16550 at 0x3f8 */
+	void *uart;			/* [u] the 16550 at 0x3f8 */
+	struct spinlock uart_lock;	/* [u]: the vCPUs of an SMP guest share COM1 */
 	struct pc *pc;			/* [I] the PC platform (Linux guests), or NULL */
 	bool operator_stop;		/* [v] stopped on request, not by itself */
 	bool ready;			/* [a] created whole: others may find it */

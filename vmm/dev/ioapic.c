@@ -51,8 +51,9 @@ static void check_pin(struct ioapic *io, unsigned pin)
 		send(io, pin);
 }
 
-int ioapic_read(struct ioapic *io, uint64_t off, unsigned size, uint64_t *val)
+int ioapic_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
 {
+	struct ioapic *io = ctx;
 	uint32_t r = io->regsel, v = 0;
 
 	if (size != 4 || (off != 0 && off != 0x10))
@@ -73,8 +74,9 @@ int ioapic_read(struct ioapic *io, uint64_t off, unsigned size, uint64_t *val)
 	return 0;
 }
 
-int ioapic_write(struct ioapic *io, uint64_t off, unsigned size, uint64_t val)
+int ioapic_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 {
+	struct ioapic *io = ctx;
 	uint32_t r = io->regsel, v = (uint32_t)val;
 
 	if (size != 4 || (off != 0 && off != 0x10))

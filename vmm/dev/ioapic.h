@@ -27,9 +27,10 @@ struct ioapic {
 void ioapic_init(struct ioapic *io, uint32_t id,
 		 void (*deliver)(void *, const struct apic_msg *), void *ctx);
 
-/* Register window. Accesses must be aligned dwords: -EINVAL otherwise. */
-int ioapic_read(struct ioapic *io, uint64_t off, unsigned size, uint64_t *val);
-int ioapic_write(struct ioapic *io, uint64_t off, unsigned size, uint64_t val);
+/* Register window, as io_dev callbacks (vmm/iobus.h): ctx is the struct
+ * ioapic. Accesses must be aligned dwords: -EINVAL otherwise. */
+int ioapic_read(void *ctx, uint64_t off, unsigned size, uint64_t *val);
+int ioapic_write(void *ctx, uint64_t off, unsigned size, uint64_t val);
 
 /* A device drives pin to level. An edge pin sends on the rising edge; a
  * level pin sends while high and no EOI is outstanding (remote IRR).

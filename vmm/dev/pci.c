@@ -310,14 +310,14 @@ int pci_mmio_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 
 struct io_dev pci_bus_conf1_dev(struct pci_bus *b)
 {
-	struct io_dev d = { "pci-conf1", pci_conf1_read, pci_conf1_write, b };
+	struct io_dev d = { "pci-conf1", pci_conf1_read, pci_conf1_write, b, NULL };
 
 	return d;
 }
 
 struct io_dev pci_bus_mmio_dev(struct pci_bus *b)
 {
-	struct io_dev d = { "pci-mmio", pci_mmio_read, pci_mmio_write, b };
+	struct io_dev d = { "pci-mmio", pci_mmio_read, pci_mmio_write, b, NULL };
 
 	return d;
 }

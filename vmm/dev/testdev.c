@@ -102,9 +102,9 @@ int testdev_attach(struct vm *vm, bool scratch)
 	t->vm = vm;
 	vm->testdev = t;		/* freed by testdev_free */
 	{
-		struct io_dev con = { "testdev-console", port_read, port_write, t };
-		struct io_dev ctl = { "testdev-control", ctl_read, ctl_write, t };
-		struct io_dev mm = { "testdev-mmio", mmio_read, mmio_write, t };
+		struct io_dev con = { "testdev-console", port_read, port_write, t, NULL };
+		struct io_dev ctl = { "testdev-control", ctl_read, ctl_write, t, NULL };
+		struct io_dev mm = { "testdev-mmio", mmio_read, mmio_write, t, NULL };
 
 		r = iobus_register(&vm->pio, TESTDEV_CONSOLE, 1, &con);
 		r = r ? r : iobus_register(&vm->pio, TESTDEV_EXIT, 12, &ctl);
