@@ -11,7 +11,7 @@ BENCH_KCFLAGS  := $(BENCH_CFLAGS) -ffreestanding -mgeneral-regs-only -mno-red-zo
 	-isystem $(shell $(HOSTCC) -print-file-name=include) -isystem kernel/libc/include
 BENCH_NET_SRCS := net/switch.c net/switch_path.c net/conntrack.c net/fw.c net/fw_text.c \
 	net/pkt.c kernel/fmt.c kernel/libc/string.c
-BENCH_SWITCH_SRCS := tests/bench/switch_bench.c tests/unit/support/net_stubs.c \
+BENCH_SWITCH_SRCS := tests/bench/switch_bench.c tests/bench/bench_gen.c tests/unit/support/net_stubs.c \
 	tests/unit/support/net_frames.c
 BENCH_NET_OBJS := $(patsubst %.c,$(BUILD)/bench/%.o,$(BENCH_NET_SRCS))
 

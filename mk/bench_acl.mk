@@ -17,7 +17,7 @@ ACL_DPDK_CFLAGS    = $(patsubst -I%,-isystem %,$(filter-out -march=%,\
 	$(shell $(ACL_PKGCONF) --cflags libdpdk 2>/dev/null)))
 ACL_DPDK_LIBS      = -L$(shell $(ACL_PKGCONF) --variable=libdir libdpdk 2>/dev/null) \
 	-lrte_acl -lrte_eal
-BENCH_ACL_SRCS    := tests/bench/acl_bench.c tests/unit/support/net_stubs.c \
+BENCH_ACL_SRCS    := tests/bench/acl_bench.c tests/bench/bench_gen.c tests/unit/support/net_stubs.c \
 	tests/unit/support/net_frames.c
 BENCH_ACL_NET     := $(BUILD)/bench/net_acl.o
 

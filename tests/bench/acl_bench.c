@@ -23,9 +23,9 @@
  * net/ has no burst lookup: "ours" in bursts is a loop of 64 single
  * fw_lookup() calls.
  *
- * The rule and trace generator, the linear scan and the established-flow
- * setup are copied from switch_bench.c (static there), the generator
- * unchanged so that the rule shapes are the same.
+ * The rule and trace generator, the linear scan and the UDP frame are
+ * switch_bench.c's (tests/bench/bench_gen.c), so the rule shapes are the
+ * same; the established-flow setup follows switch_bench's.
  *
  * Memory, three ways:
  *   - ours: fw_policy_mem(), the bytes the compiled policy holds;
@@ -61,6 +61,7 @@
 #include <rte_version.h>
 
 #include "net/switch.h"
+#include "tests/bench/bench_gen.h"
 #include "tests/unit/support/net_frames.h"
 
 #define ROUNDS       7       /* lookup rounds */
@@ -111,24 +112,6 @@ static const struct {
 };
 #define NALGS (sizeof(algs) / sizeof(algs[0]))
 
-static uint64_t rs = 0x243f6a8885a308d3ull;
-
-static uint32_t rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return (uint32_t)(rs >> 16);
-}
-
-static double now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -149,124 +132,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "acl_bench: %s\n", what);
 	exit(1);
-}
-
-/* ------------------------------------------------ rule sets (switch_bench.c) */
-
-static void gen_rule(struct fw_rule *r, uint32_t id)
-{
-	fw_rule_init(r, id, rnd() % 2 ? FW_ALLOW : FW_DENY);
-	r->proto = rnd() % 2 ? 6 : 17;
-	for (int k = 0; k < 2; k++) {
-		struct fw_peer *pe = k ? &r->dst : &r->src;
-
-		pe->kind = FW_PEER_CIDR;
-		pe->cidr.family = 4;
-		pe->cidr.plen = (uint8_t)(12 + rnd() % 21);
-		pe->cidr.addr[0] = 10;
-		pe->cidr.addr[1] = (uint8_t)(16 + rnd() % 240);
-		pe->cidr.addr[2] = (uint8_t)rnd();
-		pe->cidr.addr[3] = (uint8_t)rnd();
-	}
-	switch (rnd() % 4) {
-	case 0:
-	case 1:
-		r->dport.lo = r->dport.hi = (uint16_t)(1 + rnd() % 10000);
-		break;
-	case 2:
-		r->dport.lo = (uint16_t)(1 + rnd() % 60000);
-		r->dport.hi = (uint16_t)(r->dport.lo + rnd() % 5000);
-		break;
-	default:
-		break;
-	}
-	if (rnd() % 8 == 0) {
-		r->sport.lo = 1024;
-		r->sport.hi = 65535;
-	}
-}
-
-/* A packet: half aimed inside a random rule, half anywhere in 10/8. */
-static void gen_tuple(struct pkt_tuple *t, const struct fw_rule *rules, size_t n)
-{
-	memset(t, 0, sizeof(*t));
-	t->family = 4;
-	t->proto = rnd() % 2 ? 6 : 17;
-	t->src[0] = t->dst[0] = 10;
-	t->src[1] = (uint8_t)(16 + rnd() % 240);
-	t->dst[1] = (uint8_t)(16 + rnd() % 240);
-	for (int i = 2; i < 4; i++) {
-		t->src[i] = (uint8_t)rnd();
-		t->dst[i] = (uint8_t)rnd();
-	}
-	t->sport = (uint16_t)(1024 + rnd() % 60000);
-	t->dport = (uint16_t)(1 + rnd() % 12000);
-	if (n && rnd() % 2) {
-		const struct fw_rule *r = &rules[rnd() % n];
-
-		for (int k = 0; k < 2; k++) {
-			const struct fw_peer *pe = k ? &r->dst : &r->src;
-			uint8_t *a = k ? t->dst : t->src;
-			uint32_t base, host, v;
-
-			base = (uint32_t)pe->cidr.addr[0] << 24 | (uint32_t)pe->cidr.addr[1] << 16 |
-			       (uint32_t)pe->cidr.addr[2] << 8 | pe->cidr.addr[3];
-			host = pe->cidr.plen >= 32 ? 0 : 0xffffffffu >> pe->cidr.plen;
-			v = (base & ~host) | (rnd() & host);
-			a[0] = (uint8_t)(v >> 24);
-			a[1] = (uint8_t)(v >> 16);
-			a[2] = (uint8_t)(v >> 8);
-			a[3] = (uint8_t)v;
-		}
-		t->proto = (uint8_t)r->proto;
-		t->dport = (uint16_t)(r->dport.lo + rnd() % (r->dport.hi - r->dport.lo + 1u));
-	}
-}
-
-/* The naive reference: the rules packed as plain ranges, scanned in order. */
-struct lin_rule {
-	uint32_t slo, shi, dlo, dhi;
-	uint16_t splo, sphi, dplo, dphi;
-	uint16_t proto;
-};
-
-static uint32_t be32(const uint8_t *a)
-{
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-}
-
-static uint32_t host_mask(uint8_t plen)
-{
-	return plen >= 32 ? 0 : 0xffffffffu >> plen;
-}
-
-static void lin_pack(struct lin_rule *l, const struct fw_rule *r, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint32_t sh = host_mask(r[i].src.cidr.plen), dh = host_mask(r[i].dst.cidr.plen);
-
-		l[i].slo = be32(r[i].src.cidr.addr) & ~sh;
-		l[i].shi = l[i].slo | sh;
-		l[i].dlo = be32(r[i].dst.cidr.addr) & ~dh;
-		l[i].dhi = l[i].dlo | dh;
-		l[i].splo = r[i].sport.lo;
-		l[i].sphi = r[i].sport.hi;
-		l[i].dplo = r[i].dport.lo;
-		l[i].dphi = r[i].dport.hi;
-		l[i].proto = r[i].proto;
-	}
-}
-
-static int lin_lookup(const struct lin_rule *l, size_t n, const struct pkt_tuple *t)
-{
-	uint32_t s = be32(t->src), d = be32(t->dst);
-
-	for (size_t i = 0; i < n; i++)
-		if (l[i].proto == t->proto && s >= l[i].slo && s <= l[i].shi && d >= l[i].dlo &&
-		    d <= l[i].dhi && t->sport >= l[i].splo && t->sport <= l[i].sphi &&
-		    t->dport >= l[i].dplo && t->dport <= l[i].dphi)
-			return (int)i;
-	return FW_NOMATCH;
 }
 
 /* ------------------------------------------------------------ rte_acl */
@@ -311,9 +176,9 @@ static struct acl_rule5 *acl_rules(const struct fw_rule *r, size_t n)
 		a[i].data.userdata = (uint32_t)i + 1;
 		a[i].field[F_PROTO].value.u8 = (uint8_t)r[i].proto;
 		a[i].field[F_PROTO].mask_range.u8 = 0xff;
-		a[i].field[F_SRC].value.u32 = be32(r[i].src.cidr.addr) & ~host_mask(r[i].src.cidr.plen);
+		a[i].field[F_SRC].value.u32 = bench_be32(r[i].src.cidr.addr) & ~bench_host_mask(r[i].src.cidr.plen);
 		a[i].field[F_SRC].mask_range.u32 = r[i].src.cidr.plen;
-		a[i].field[F_DST].value.u32 = be32(r[i].dst.cidr.addr) & ~host_mask(r[i].dst.cidr.plen);
+		a[i].field[F_DST].value.u32 = bench_be32(r[i].dst.cidr.addr) & ~bench_host_mask(r[i].dst.cidr.plen);
 		a[i].field[F_DST].mask_range.u32 = r[i].dst.cidr.plen;
 		a[i].field[F_SPORT].value.u16 = r[i].sport.lo;
 		a[i].field[F_SPORT].mask_range.u16 = r[i].sport.hi;
@@ -393,11 +258,11 @@ static double acl_build(const struct acl_rule5 *rules, size_t n, struct rte_acl_
 		rte_log_set_global_level(RTE_LOG_DEBUG);
 		rte_log_set_level(RTE_LOGTYPE_ACL, RTE_LOG_DEBUG);
 	}
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	e = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)rules, (uint32_t)n);
 	if (!e)
 		e = rte_acl_build(ctx, &cfg);
-	t1 = now_ns();
+	t1 = bench_now_ns();
 	if (m) {
 		rte_log_set_global_level(glevel);
 		rte_log_set_level(RTE_LOGTYPE_ACL, (uint32_t)tlevel);
@@ -550,18 +415,6 @@ static void peak_of(const char *self, const char *which, size_t k, long *peak, l
 
 static struct sw_out out;
 
-static size_t udp_frame(uint8_t *f, uint16_t sp, uint16_t dp)
-{
-	struct fspec s;
-
-	fs_init(&s);
-	s.proto = PKT_PROTO_UDP;
-	s.sport = sp;
-	s.dport = dp;
-	s.payload = 18;		/* a 64-byte frame */
-	return fs_build(&s, f, 128);
-}
-
 /* web (10.0.0.1) -> db (10.0.0.2) on one network, as switch_bench's
  * established-flow setup: web's egress allows udp and tcp to db, db's
  * ingress allows everything. */
@@ -683,7 +536,7 @@ static double time_ours(size_t k, int burst)
 {
 	struct set *s = &S[k];
 	int res[BURST];
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	if (!burst) {
 		for (size_t i = 0; i < TRACE; i++)
@@ -696,7 +549,7 @@ static double time_ours(size_t k, int burst)
 			sink += res[i % BURST];
 		}
 	}
-	return (now_ns() - t0) / TRACE;
+	return (bench_now_ns() - t0) / TRACE;
 }
 
 static double time_acl(size_t k, size_t a, int burst)
@@ -706,7 +559,7 @@ static double time_acl(size_t k, size_t a, int burst)
 	double t0;
 
 	rte_acl_set_ctx_classify(s->ctx, algs[a].alg);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	if (!burst) {
 		for (size_t i = 0; i < TRACE; i++) {
 			rte_acl_classify(s->ctx, s->kp + i, res, 1, 1);
@@ -718,18 +571,18 @@ static double time_acl(size_t k, size_t a, int burst)
 			sink += (int)res[i % BURST];
 		}
 	}
-	return (now_ns() - t0) / TRACE;
+	return (bench_now_ns() - t0) / TRACE;
 }
 
 static double time_lin(size_t k)
 {
 	struct set *s = &S[k];
 	size_t n = TRACE / (sizes[k] >= 1000 ? 16 : 1);
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	for (size_t i = 0; i < n; i++)
 		sink += lin_lookup(s->lin, sizes[k], &s->trace[i]);
-	return (now_ns() - t0) / (double)n;
+	return (bench_now_ns() - t0) / (double)n;
 }
 
 static double mib(double bytes)
@@ -785,12 +638,12 @@ int main(int argc, char **argv)
 		die("out of memory");
 	for (size_t i = 0; i < NFLOWS; i++) {
 		uint8_t f[128];
-		size_t n = udp_frame(f, (uint16_t)(20000 + i), 53);
+		size_t n = bench_udp_frame(f, (uint16_t)(20000 + i), 53);
 
 		sw_input(sw, web, f, n, 1000, &out);
 	}
 	for (size_t i = 0; i < 4096; i++)
-		flen[i] = udp_frame(frames[i], (uint16_t)(20000 + i % NFLOWS), 53);
+		flen[i] = bench_udp_frame(frames[i], (uint16_t)(20000 + i % NFLOWS), 53);
 
 	/* Peak memory of one build, each in a fresh process, first, while
 	 * this one holds little. */
@@ -829,31 +682,31 @@ int main(int argc, char **argv)
 			struct rte_acl_ctx *c;
 			double t0;
 
-			t0 = now_ns();
+			t0 = bench_now_ns();
 			if (fw_compile(s->gen, sizes[k], NULL, NULL, &p))
 				die("fw_compile failed");
-			s->b_ours[r] = now_ns() - t0;
-			t0 = now_ns();
+			s->b_ours[r] = bench_now_ns() - t0;
+			t0 = bench_now_ns();
 			fw_policy_free(s->pol);
-			s->f_ours[r] = now_ns() - t0;
+			s->f_ours[r] = bench_now_ns() - t0;
 			s->pol = p;
 			s->b_acl[r] = acl_build(s->ar, sizes[k], &c, r == BUILD_ROUNDS - 1 ? &s->am : NULL);
-			t0 = now_ns();
+			t0 = bench_now_ns();
 			rte_acl_free(s->ctx);
-			s->f_acl[r] = now_ns() - t0;
+			s->f_acl[r] = bench_now_ns() - t0;
 			s->ctx = c;
 		}
 	for (size_t k = 0; k < NSIZES; k++)
 		check_agree(k);
 
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		size_t ok = 0;
 
 		for (int rep = 0; rep < 64; rep++)
 			for (size_t i = 0; i < 4096; i++)
 				ok += sw_input(sw, web, frames[i], flen[i], 1000 + (uint64_t)r, &out) == 1;
-		t_sw[r] = (now_ns() - t0) / (64.0 * 4096);
+		t_sw[r] = (bench_now_ns() - t0) / (64.0 * 4096);
 		if (ok != 64 * 4096)
 			die("established flows not forwarded");
 		for (size_t k = 0; k < NSIZES; k++) {

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "net/switch.h"
+#include "tests/bench/bench_gen.h"
 #include "tests/unit/support/net_frames.h"
 
 #define ROUNDS   7
@@ -29,24 +30,6 @@
 
 static const size_t sizes[] = { 10, 1000, 10000 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
-
-static uint64_t rs = 0x243f6a8885a308d3ull;
-
-static uint32_t rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return (uint32_t)(rs >> 16);
-}
-
-static double now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -59,129 +42,6 @@ static double median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(double), cmp_double);
 	return v[n / 2];
-}
-
-/* ------------------------------------------------------------ rule sets */
-
-/* A 5-tuple rule as a benchmark would generate it: protocol, source and
- * destination prefixes of /12 to /32 inside 10.16.0.0 - 10.255.255.255
- * (so that none covers the switch benchmark's VMs in 10.0.0.0/24), a
- * destination port, port range or any, now and then a source port
- * range; allow or deny; first match wins. */
-static void gen_rule(struct fw_rule *r, uint32_t id)
-{
-	fw_rule_init(r, id, rnd() % 2 ? FW_ALLOW : FW_DENY);
-	r->proto = rnd() % 2 ? 6 : 17;
-	for (int k = 0; k < 2; k++) {
-		struct fw_peer *pe = k ? &r->dst : &r->src;
-
-		pe->kind = FW_PEER_CIDR;
-		pe->cidr.family = 4;
-		pe->cidr.plen = (uint8_t)(12 + rnd() % 21);
-		pe->cidr.addr[0] = 10;
-		pe->cidr.addr[1] = (uint8_t)(16 + rnd() % 240);
-		pe->cidr.addr[2] = (uint8_t)rnd();
-		pe->cidr.addr[3] = (uint8_t)rnd();
-	}
-	switch (rnd() % 4) {
-	case 0:
-	case 1:
-		r->dport.lo = r->dport.hi = (uint16_t)(1 + rnd() % 10000);
-		break;
-	case 2:
-		r->dport.lo = (uint16_t)(1 + rnd() % 60000);
-		r->dport.hi = (uint16_t)(r->dport.lo + rnd() % 5000);
-		break;
-	default:
-		break;
-	}
-	if (rnd() % 8 == 0) {
-		r->sport.lo = 1024;
-		r->sport.hi = 65535;
-	}
-}
-
-/* A packet: half aimed inside a random rule, half anywhere in 10/8. */
-static void gen_tuple(struct pkt_tuple *t, const struct fw_rule *rules, size_t n)
-{
-	memset(t, 0, sizeof(*t));
-	t->family = 4;
-	t->proto = rnd() % 2 ? 6 : 17;
-	t->src[0] = t->dst[0] = 10;
-	t->src[1] = (uint8_t)(16 + rnd() % 240);
-	t->dst[1] = (uint8_t)(16 + rnd() % 240);
-	for (int i = 2; i < 4; i++) {
-		t->src[i] = (uint8_t)rnd();
-		t->dst[i] = (uint8_t)rnd();
-	}
-	t->sport = (uint16_t)(1024 + rnd() % 60000);
-	t->dport = (uint16_t)(1 + rnd() % 12000);
-	if (n && rnd() % 2) {
-		const struct fw_rule *r = &rules[rnd() % n];
-
-		for (int k = 0; k < 2; k++) {
-			const struct fw_peer *pe = k ? &r->dst : &r->src;
-			uint8_t *a = k ? t->dst : t->src;
-			uint32_t base, host, v;
-
-			if (pe->kind != FW_PEER_CIDR)
-				continue;
-			base = (uint32_t)pe->cidr.addr[0] << 24 | (uint32_t)pe->cidr.addr[1] << 16 |
-			       (uint32_t)pe->cidr.addr[2] << 8 | pe->cidr.addr[3];
-			host = pe->cidr.plen >= 32 ? 0 : 0xffffffffu >> pe->cidr.plen;
-			v = (base & ~host) | (rnd() & host);
-			a[0] = (uint8_t)(v >> 24);
-			a[1] = (uint8_t)(v >> 16);
-			a[2] = (uint8_t)(v >> 8);
-			a[3] = (uint8_t)v;
-		}
-		t->proto = (uint8_t)r->proto;
-		t->dport = (uint16_t)(r->dport.lo + rnd() % (r->dport.hi - r->dport.lo + 1u));
-	}
-}
-
-/* The naive reference: the generated rules packed as plain ranges,
- * scanned in order (what a first-match firewall without a classifier
- * does). */
-struct lin_rule {
-	uint32_t slo, shi, dlo, dhi;
-	uint16_t splo, sphi, dplo, dphi;
-	uint16_t proto;
-};
-
-static uint32_t be32(const uint8_t *a)
-{
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-}
-
-static void lin_pack(struct lin_rule *l, const struct fw_rule *r, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint32_t sh = r[i].src.cidr.plen >= 32 ? 0 : 0xffffffffu >> r[i].src.cidr.plen;
-		uint32_t dh = r[i].dst.cidr.plen >= 32 ? 0 : 0xffffffffu >> r[i].dst.cidr.plen;
-
-		l[i].slo = be32(r[i].src.cidr.addr) & ~sh;
-		l[i].shi = l[i].slo | sh;
-		l[i].dlo = be32(r[i].dst.cidr.addr) & ~dh;
-		l[i].dhi = l[i].dlo | dh;
-		l[i].splo = r[i].sport.lo;
-		l[i].sphi = r[i].sport.hi;
-		l[i].dplo = r[i].dport.lo;
-		l[i].dphi = r[i].dport.hi;
-		l[i].proto = r[i].proto;
-	}
-}
-
-static int lin_lookup(const struct lin_rule *l, size_t n, const struct pkt_tuple *t)
-{
-	uint32_t s = be32(t->src), d = be32(t->dst);
-
-	for (size_t i = 0; i < n; i++)
-		if (l[i].proto == t->proto && s >= l[i].slo && s <= l[i].shi && d >= l[i].dlo &&
-		    d <= l[i].dhi && t->sport >= l[i].splo && t->sport <= l[i].sphi &&
-		    t->dport >= l[i].dplo && t->dport <= l[i].dphi)
-			return (int)i;
-	return FW_NOMATCH;
 }
 
 /* ------------------------------------------------------------ switch */
@@ -255,19 +115,6 @@ static void sw_flush(struct bench_sw *b)
 static struct sw_out out;
 static uint64_t clock_ms = 1000;
 
-/* Frames: web -> db UDP with source port sp, destination port dp. */
-static size_t udp_frame(uint8_t *f, uint16_t sp, uint16_t dp)
-{
-	struct fspec s;
-
-	fs_init(&s);
-	s.proto = PKT_PROTO_UDP;
-	s.sport = sp;
-	s.dport = dp;
-	s.payload = 18;		/* a 64-byte frame */
-	return fs_build(&s, f, 128);
-}
-
 struct frames {
 	uint8_t (*f)[128];
 	size_t *len;
@@ -285,13 +132,13 @@ static void frames_alloc(struct frames *fr, size_t n)
  * exits if a frame did not reach exactly one port. */
 static double run(struct bench_sw *b, uint32_t port, const struct frames *fr, int reps)
 {
-	double t0 = now_ns(), t1;
+	double t0 = bench_now_ns(), t1;
 	size_t ok = 0;
 
 	for (int r = 0; r < reps; r++)
 		for (size_t i = 0; i < fr->n; i++)
 			ok += sw_input(b->sw, port, fr->f[i], fr->len[i], clock_ms, &out) == 1;
-	t1 = now_ns();
+	t1 = bench_now_ns();
 	if (ok != fr->n * (size_t)reps) {
 		fprintf(stderr, "bench: %zu of %zu frames not forwarded (drop %s)\n",
 			fr->n * (size_t)reps - ok, fr->n * (size_t)reps, sw_drop_name(out.drop));
@@ -322,12 +169,12 @@ int main(void)
 		gen[k] = calloc(sizes[k], sizeof(struct fw_rule));
 		for (size_t i = 0; i < sizes[k]; i++)
 			gen_rule(&gen[k][i], (uint32_t)i);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (fw_compile(gen[k], sizes[k], NULL, NULL, &pol[k])) {
 			fprintf(stderr, "compile failed\n");
 			return 1;
 		}
-		build_ms[k] = (now_ns() - t0) / 1e6;
+		build_ms[k] = (bench_now_ns() - t0) / 1e6;
 		trace[k] = calloc(TRACE, sizeof(struct pkt_tuple));
 		for (size_t i = 0; i < TRACE; i++)
 			gen_tuple(&trace[k][i], gen[k], sizes[k]);
@@ -351,12 +198,12 @@ int main(void)
 					 * frame just copied in would be */
 	for (size_t i = 0; i < NFLOWS; i++) {
 		uint8_t f[128];
-		size_t n = udp_frame(f, (uint16_t)(20000 + i), 53);
+		size_t n = bench_udp_frame(f, (uint16_t)(20000 + i), 53);
 
 		sw_input(est.sw, est.web, f, n, clock_ms, &out);
 	}
 	for (size_t i = 0; i < est_fr.n; i++)
-		est_fr.len[i] = udp_frame(est_fr.f[i], (uint16_t)(20000 + i % NFLOWS), 53);
+		est_fr.len[i] = bench_udp_frame(est_fr.f[i], (uint16_t)(20000 + i % NFLOWS), 53);
 
 	/* Anti-spoofing + L2 alone: unicast ARP replies web -> db. */
 	frames_alloc(&arp_fr, 4096);
@@ -378,8 +225,8 @@ int main(void)
 	for (size_t k = 0; k < NSIZES; k++) {
 		frames_alloc(&new_fr[k], NEW_PER);
 		for (size_t i = 0; i < NEW_PER; i++)
-			new_fr[k].len[i] = udp_frame(new_fr[k].f[i], (uint16_t)(1024 + i),
-						     (uint16_t)(1024 + rnd() % 60000));
+			new_fr[k].len[i] = bench_udp_frame(new_fr[k].f[i], (uint16_t)(1024 + i),
+						     (uint16_t)(1024 + bench_rnd() % 60000));
 	}
 
 	for (size_t k = 0; k < NSIZES; k++)
@@ -392,14 +239,14 @@ int main(void)
 
 			t_new[k][r] = run(&nf[k], nf[k].web, &new_fr[k], 1);
 			sw_flush(&nf[k]);			/* an empty table each round */
-			t0 = now_ns();
+			t0 = bench_now_ns();
 			for (size_t i = 0; i < TRACE; i++)
 				sink += fw_lookup(pol[k], &trace[k][i]);
-			t_cls[k][r] = (now_ns() - t0) / TRACE;
-			t0 = now_ns();
+			t_cls[k][r] = (bench_now_ns() - t0) / TRACE;
+			t0 = bench_now_ns();
 			for (size_t i = 0; i < TRACE / (sizes[k] > 100 ? 16 : 1); i++)
 				sink += lin_lookup(lin[k], sizes[k], &trace[k][i]);
-			t_lin[k][r] = (now_ns() - t0) / (TRACE / (sizes[k] > 100 ? 16 : 1));
+			t_lin[k][r] = (bench_now_ns() - t0) / (TRACE / (sizes[k] > 100 ? 16 : 1));
 		}
 		clock_ms += 1;
 	}
