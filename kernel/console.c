@@ -3,23 +3,33 @@
  * session (kernel/rpc.c) with the admin role, answering on the same line.
  * Whoever holds the serial line holds the machine (ESXi's DCUI is the
  * same); over the network the same protocol needs a client certificate.
- * Also the methods the console serves beyond the core: vm.list, vm.stats,
- * vm.stop.
+ * The same task runs the management port and the RPC console's TLS
+ * sessions (net/mgmt.h, kernel/remote.h), so every method handler runs on
+ * this one task, never concurrently. Also the methods the console serves
+ * beyond the core (kernel/RPC.md): VMs, images, the firewall, the switch,
+ * host.reboot.
  */
 #include <errno.h>
 #include <string.h>
 #include "arch/x86_64/cpu.h"
 #include "drivers/uart16550.h"
+#include "kernel/bootcfg.h"
 #include "kernel/console.h"
+#include "kernel/crypto.h"
+#include "kernel/fmt.h"
+#include "kernel/imgstore.h"
 #include "kernel/json.h"
 #include "kernel/log.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
+#include "kernel/remote.h"
 #include "kernel/rpc.h"
 #include "kernel/sched.h"
+#include "kernel/system.h"
 #include "kernel/time.h"
 #include "kernel/version.h"
 #include "net/fw.h"
+#include "net/mgmt.h"
 #include "net/vnet.h"
 #include "vmm/vmm.h"
 
@@ -59,8 +69,13 @@ static uint64_t now_ms(void *ctx)
 
 static void audit(void *ctx, const struct rpc_audit *a)
 {
+	/* An upload is a chunk every 32 KiB: their successes are recorded
+	 * at debug level (in the log ring, not on the console); begin,
+	 * commit, abort and every refusal at info. */
+	bool quiet = !a->outcome && !strcmp(a->method, "image.chunk");
+
 	(void)ctx;
-	pr_info("audit: %s (%s) %s -> %s%s%s", a->identity,
+	log_printf(quiet ? LOG_DEBUG : LOG_INFO, "audit: %s (%s) %s -> %s%s%s", a->identity,
 		a->role == RPC_ROLE_ADMIN ? "admin" : "read-only", a->method,
 		a->outcome ? "error" : "ok", a->message ? ": " : "",
 		a->message ? a->message : "");
@@ -153,6 +168,14 @@ static int m_vm_stop(struct rpc_call *c)
 
 static console_module_fn modules;
 
+/* An image by name: uploaded ones first, then the boot modules. */
+static const void *find_image(const char *name, size_t *len)
+{
+	const void *p = img_get(name, len);
+
+	return p ? p : modules ? modules(name, len) : NULL;
+}
+
 /* Copies a string parameter into buf (NUL-terminated); "" when absent. */
 static void str_param(struct rpc_call *c, const char *name, char *buf, size_t len)
 {
@@ -165,6 +188,27 @@ static void str_param(struct rpc_call *c, const char *name, char *buf, size_t le
 	n = n < len - 1 ? n : len - 1;
 	memcpy(buf, p, n);
 	buf[n] = 0;
+}
+
+/* A string parameter without NULs, copied; false if it has any. */
+static bool clean_str(struct rpc_call *c, const char *key, char *buf, size_t len)
+{
+	const char *p;
+	size_t n;
+
+	if (rpc_param_str(c, key, &p, &n) || n >= len || memchr(p, 0, n))
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return true;
+}
+
+static bool has_str(struct rpc_call *c, const char *key)
+{
+	const char *p;
+	size_t n;
+
+	return !rpc_param_str(c, key, &p, &n);
 }
 
 static struct vm *named_vm(struct rpc_call *c)
@@ -228,11 +272,107 @@ static int m_vm_console(struct rpc_call *c)
 	return 0;
 }
 
-/* vm.create from boot modules: a guest kernel and a container image
- * (an initramfs made by bastion-mkimage). */
+static struct fw_rule set_rules[2][256];	/* the console task is the only caller */
+static int rules_param(struct rpc_call *c, const char *key, struct fw_rule *out, size_t *n);
+
+/* "a.b.c.d" or, with prefix != NULL, "a.b.c.d/p". Returns 0 or -1. */
+static int ipv4_param(struct rpc_call *c, const char *key, uint8_t ip[4], uint32_t *prefix)
+{
+	char text[24];
+	uint8_t fam, a[16];
+	size_t n;
+	const char *slash;
+
+	if (!clean_str(c, key, text, sizeof(text)))
+		return -1;
+	slash = strchr(text, '/');
+	n = slash ? (size_t)(slash - text) : strlen(text);
+	if (!!slash != !!prefix || fw_addr_parse(text, n, &fam, a) || fam != 4)
+		return -1;
+	if (prefix) {
+		*prefix = 0;
+		for (const char *p = slash + 1; *p; p++) {
+			if (*p < '0' || *p > '9' || *prefix > 32)
+				return -1;
+			*prefix = *prefix * 10 + (uint32_t)(*p - '0');
+		}
+		if (!slash[1] || *prefix < 1 || *prefix > 32)
+			return -1;
+	}
+	memcpy(ip, a, 4);
+	return 0;
+}
+
+/* vm.create's optional port on the switch: network, ipv4, gateway,
+ * labels, and the policy (ingress, egress: default deny). Appends the
+ * addresses to the command line as the boot config's VMs get them.
+ * Returns 0, 1 (no network asked for), or an RPC error. */
+static int create_net(struct rpc_call *c, const char *name, struct vnet_attach *na,
+		      char (*labels)[SW_NAME_MAX], char *line, size_t len)
+{
+	static uint8_t seq;
+	static char net[SW_NAME_MAX];
+	const struct json_doc *d;
+	uint32_t prefix = 0;
+	uint8_t gw[4];
+	size_t n = strlen(line);
+	int t, arr, r;
+
+	if (!has_str(c, "network"))
+		return 1;
+	if (!clean_str(c, "network", net, sizeof(net)))
+		return rpc_fail(c, RPC_ERR_PARAMS, "network: a network's name");
+	na->network = net;
+	/* Locally administered, and unlike the boot config's 02:42:41:53:01:xx. */
+	seq++;
+	memcpy(na->mac, (const uint8_t[]){ 0x02, 0x42, 0x41, 0x53, 0x02, seq }, 6);
+	n += (size_t)ksnprintf(line + n, len - n, " bastion.hostname=%s bastion.mac=02:42:41:53:02:%02x",
+			       name, seq);
+	if (has_str(c, "ipv4")) {
+		if (ipv4_param(c, "ipv4", na->ip4, &prefix))
+			return rpc_fail(c, RPC_ERR_PARAMS, "ipv4: an address with its prefix, a.b.c.d/n");
+		na->has_ip4 = true;
+		n += (size_t)ksnprintf(line + n, len - n, " bastion.ip=%u.%u.%u.%u/%u", na->ip4[0],
+				       na->ip4[1], na->ip4[2], na->ip4[3], prefix);
+	}
+	if (has_str(c, "gateway")) {
+		if (ipv4_param(c, "gateway", gw, NULL) || !na->has_ip4)
+			return rpc_fail(c, RPC_ERR_PARAMS, "gateway: an address a.b.c.d, with ipv4");
+		ksnprintf(line + n, len - n, " bastion.gw=%u.%u.%u.%u", gw[0], gw[1], gw[2], gw[3]);
+	}
+	arr = rpc_param_tok(c, "labels", &d);
+	for (t = arr < 0 ? -1 : json_first(d, arr); t >= 0; t = json_next(d, arr, t)) {
+		const char *l;
+		size_t ll;
+
+		if (json_str(d, t, SW_NAME_MAX - 1, &l, &ll) || memchr(l, 0, ll))
+			return rpc_fail(c, RPC_ERR_PARAMS, "labels: names of 1..31 of a-z 0-9 -");
+		memcpy(labels[na->nlabels], l, ll);
+		labels[na->nlabels][ll] = 0;
+		if (!fw_label_valid(labels[na->nlabels]))
+			return rpc_fail(c, RPC_ERR_PARAMS, "labels[%u]: not a valid label",
+					na->nlabels);
+		na->nlabels++;
+	}
+	na->labels = (const char (*)[SW_NAME_MAX])labels;
+	r = rules_param(c, "ingress", set_rules[0], &na->nin);
+	if (r < 0)
+		return r;
+	r = rules_param(c, "egress", set_rules[1], &na->nout);
+	if (r < 0)
+		return r;
+	na->in = set_rules[0];
+	na->out = set_rules[1];
+	return 0;
+}
+
+/* vm.create from uploaded images or boot modules: a guest kernel and a
+ * container image (an initramfs made by bastion-mkimage). */
 static int m_vm_create(struct rpc_call *c)
 {
-	char name[VM_NAME_MAX], kernel[64], image[64], cmdline[512];
+	char name[VM_NAME_MAX], kernel[64], image[64], cmdline[768];
+	static char labels[SW_PORT_LABELS][SW_NAME_MAX];
+	struct vnet_attach na = { 0 };
 	struct vm_config cfg = { 0 };
 	int64_t mem = 256, vcpus = 1;
 	struct vm *vm;
@@ -242,21 +382,26 @@ static int m_vm_create(struct rpc_call *c)
 	str_param(c, "name", name, sizeof(name));
 	str_param(c, "kernel", kernel, sizeof(kernel));
 	str_param(c, "image", image, sizeof(image));
-	str_param(c, "cmdline", cmdline, sizeof(cmdline));
+	str_param(c, "cmdline", cmdline, 512);
 	rpc_param_int(c, "memory_mib", &mem);
 	rpc_param_int(c, "vcpus", &vcpus);
+	r = create_net(c, name, &na, labels, cmdline, sizeof(cmdline));
+	if (r < 0)
+		return r;
+	cfg.net = r ? NULL : &na;
 	cfg.name = name;
 	cfg.memory_mib = (uint32_t)mem;
 	cfg.vcpus = (uint32_t)vcpus;
 	cfg.cmdline = cmdline;
-	cfg.image = modules ? modules(kernel[0] ? kernel : "vmlinuz", &cfg.image_len) : NULL;
+	cfg.image = find_image(kernel[0] ? kernel : "vmlinuz", &cfg.image_len);
 	if (!cfg.image)
-		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no boot module named \"%s\"",
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no image or boot module named \"%s\"",
 				kernel[0] ? kernel : "vmlinuz");
 	if (image[0]) {
-		cfg.initrd = modules(image, &cfg.initrd_len);
+		cfg.initrd = find_image(image, &cfg.initrd_len);
 		if (!cfg.initrd)
-			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no boot module named \"%s\"", image);
+			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no image or boot module named \"%s\"",
+					image);
 	}
 	r = vm_create(&cfg, &vm, err, sizeof(err));
 	if (r)
@@ -308,8 +453,6 @@ static int m_fw_get(struct rpc_call *c)
 	jw_obj_end(w);
 	return 0;
 }
-
-static struct fw_rule set_rules[2][256];	/* the console task is the only caller */
 
 /* Reads one direction's rule strings; 1 if absent, 0, or an RPC error. */
 static int rules_param(struct rpc_call *c, const char *key, struct fw_rule *out, size_t *n)
@@ -409,6 +552,210 @@ static int m_switch_ports(struct rpc_call *c)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- images */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+static int m_image_begin(struct rpc_call *c)
+{
+	char name[IMG_NAME_MAX + 1], id[IMG_ID_MAX], hex[65];
+	uint8_t sha[SHA256_LEN];
+	int64_t size = 0;
+	size_t dummy;
+	int r;
+
+	if (!clean_str(c, "name", name, sizeof(name)) || !clean_str(c, "sha256", hex, sizeof(hex)))
+		return rpc_fail(c, RPC_ERR_PARAMS, "name: 1..63 of a-z 0-9 . _ -; sha256: 64 hex digits");
+	for (int i = 0; i < SHA256_LEN; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return rpc_fail(c, RPC_ERR_PARAMS, "sha256: 64 lower-case hex digits");
+		sha[i] = (uint8_t)(hi << 4 | lo);
+	}
+	rpc_param_int(c, "size", &size);
+	if (modules && modules(name, &dummy))
+		return rpc_fail(c, RPC_ERR_CONFLICT, "a boot module is named \"%s\"", name);
+	r = img_begin(name, (uint64_t)size, sha, rpc_session_of(c), id);
+	if (r == -EINVAL)
+		return rpc_fail(c, RPC_ERR_PARAMS, "name: 1..63 of a-z 0-9 . _ -");
+	if (r == -EEXIST)
+		return rpc_fail(c, RPC_ERR_CONFLICT, "an image named \"%s\" exists or is being uploaded",
+				name);
+	if (r == -ENOSPC)
+		return rpc_fail(c, RPC_ERR_LIMIT, "%u images and uploads at most", IMG_SLOTS);
+	if (r)
+		return rpc_fail(c, RPC_ERR_LIMIT, "cannot reserve %lld bytes (%llu held)",
+				(long long)size, (unsigned long long)img_bytes());
+	jw_obj_begin(rpc_result(c));
+	jw_key(rpc_result(c), "id");
+	jw_str(rpc_result(c), id);
+	jw_obj_end(rpc_result(c));
+	return 0;
+}
+
+static int upload_id(struct rpc_call *c, char id[IMG_ID_MAX])
+{
+	return clean_str(c, "id", id, IMG_ID_MAX) ? 0 : -1;
+}
+
+static int no_upload(struct rpc_call *c)
+{
+	return rpc_fail(c, RPC_ERR_NOT_FOUND, "no upload with that id in this session");
+}
+
+static int m_image_chunk(struct rpc_call *c)
+{
+	char id[IMG_ID_MAX];
+	const char *data;
+	size_t len;
+	int64_t off = -1;
+	uint64_t got = 0;
+	int r;
+
+	if (upload_id(c, id))
+		return no_upload(c);
+	rpc_param_int(c, "offset", &off);
+	rpc_param_str(c, "data", &data, &len);
+	r = img_chunk(id, rpc_session_of(c), (uint64_t)off, data, len, &got);
+	if (r == -ENOENT)
+		return no_upload(c);
+	if (r == -ESPIPE)
+		return rpc_fail(c, RPC_ERR_CONFLICT, "offset %lld is not the bytes received so far",
+				(long long)off);
+	if (r == -EFBIG)
+		return rpc_fail(c, RPC_ERR_PARAMS, "data past the announced size");
+	if (r)
+		return rpc_fail(c, RPC_ERR_PARAMS, "data: not RFC 4648 base64 with padding");
+	jw_obj_begin(rpc_result(c));
+	jw_key(rpc_result(c), "received");
+	jw_uint(rpc_result(c), got);
+	jw_obj_end(rpc_result(c));
+	return 0;
+}
+
+static void put_sha(struct jw *w, const uint8_t *sha)
+{
+	char hex[2 * SHA256_LEN + 1];
+
+	for (int i = 0; i < SHA256_LEN; i++)
+		ksnprintf(hex + 2 * i, 3, "%02x", sha[i]);
+	jw_str(w, hex);
+}
+
+struct find_ctx {
+	const char *name;
+	uint64_t size;
+	uint8_t sha[SHA256_LEN];
+};
+
+static void find_img(void *ctx, const char *name, uint64_t size, uint64_t received,
+		     bool committed, const uint8_t sha256[32])
+{
+	struct find_ctx *f = ctx;
+
+	(void)received;
+	if (committed && !strcmp(name, f->name)) {
+		f->size = size;
+		memcpy(f->sha, sha256, SHA256_LEN);
+	}
+}
+
+static int m_image_commit(struct rpc_call *c)
+{
+	char id[IMG_ID_MAX], name[IMG_NAME_MAX + 1] = "";
+	struct find_ctx f = { name, 0, { 0 } };
+	struct jw *w = rpc_result(c);
+	int r;
+
+	if (upload_id(c, id))
+		return no_upload(c);
+	r = img_commit(id, rpc_session_of(c), name);
+	if (r == -ENOENT)
+		return no_upload(c);
+	if (r == -EAGAIN)
+		return rpc_fail(c, RPC_ERR_CONFLICT, "bytes are missing: send every chunk first");
+	if (r == -EBADMSG)
+		return rpc_fail(c, RPC_ERR_PARAMS, "sha256 mismatch: the upload is discarded");
+	img_walk(find_img, &f);
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "size");
+	jw_uint(w, f.size);
+	jw_key(w, "sha256");
+	put_sha(w, f.sha);
+	jw_obj_end(w);
+	return 0;
+}
+
+static int m_image_abort(struct rpc_call *c)
+{
+	char id[IMG_ID_MAX];
+
+	if (upload_id(c, id) || img_abort(id, rpc_session_of(c)))
+		return no_upload(c);
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
+static void put_img(void *ctx, const char *name, uint64_t size, uint64_t received,
+		    bool committed, const uint8_t sha256[32])
+{
+	struct jw *w = ctx;
+
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "size");
+	jw_uint(w, size);
+	jw_key(w, "state");
+	jw_str(w, committed ? "ready" : "uploading");
+	jw_key(w, "received");
+	jw_uint(w, received);
+	jw_key(w, "sha256");
+	put_sha(w, sha256);
+	jw_obj_end(w);
+}
+
+static int m_image_list(struct rpc_call *c)
+{
+	jw_arr_begin(rpc_result(c));
+	img_walk(put_img, rpc_result(c));
+	jw_arr_end(rpc_result(c));
+	return 0;
+}
+
+static int m_image_rm(struct rpc_call *c)
+{
+	char name[IMG_NAME_MAX + 1];
+
+	if (!clean_str(c, "name", name, sizeof(name)) || img_remove(name))
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no uploaded image named that");
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- host */
+
+static uint64_t reboot_at;	/* time_ms() to reboot at; 0: no */
+
+/* Answers first: the reboot waits a second for the answer to go out. */
+static int m_host_reboot(struct rpc_call *c)
+{
+	pr_warn("host: reboot requested by %s", rpc_identity(c));
+	reboot_at = time_ms() + 1000;
+	jw_bool(rpc_result(c), true);
+	return 0;
+}
+
 static const struct rpc_param fw_set_params[] = {
 	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
 	{ "ingress", RPC_P_ARR, 0, 0, 256 },
@@ -423,6 +770,12 @@ static const struct rpc_param create_params[] = {
 	{ "cmdline", RPC_P_STR, 0, 0, 511 },
 	{ "memory_mib", RPC_P_INT, 0, 2, VM_MAX_MEM_MIB },
 	{ "vcpus", RPC_P_INT, 0, 1, VM_MAX_VCPUS },
+	{ "network", RPC_P_STR, 0, 1, SW_NAME_MAX - 1 },
+	{ "ipv4", RPC_P_STR, 0, 9, 18 },
+	{ "gateway", RPC_P_STR, 0, 7, 15 },
+	{ "labels", RPC_P_ARR, 0, 0, SW_PORT_LABELS },
+	{ "ingress", RPC_P_ARR, 0, 0, 256 },
+	{ "egress", RPC_P_ARR, 0, 0, 256 },
 	{ NULL, 0, 0, 0, 0 },
 };
 
@@ -443,6 +796,30 @@ static const struct rpc_param name_param[] = {
 	{ NULL, 0, 0, 0, 0 },
 };
 
+static const struct rpc_param img_begin_params[] = {
+	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, IMG_NAME_MAX },
+	{ "size", RPC_P_INT, RPC_P_REQUIRED, 1, 1ll << 40 },
+	{ "sha256", RPC_P_STR, RPC_P_REQUIRED, 64, 64 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct rpc_param img_chunk_params[] = {
+	{ "id", RPC_P_STR, RPC_P_REQUIRED, 1, IMG_ID_MAX - 1 },
+	{ "offset", RPC_P_INT, RPC_P_REQUIRED, 0, 1ll << 40 },
+	{ "data", RPC_P_STR, RPC_P_REQUIRED, 0, 65536 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct rpc_param img_id_params[] = {
+	{ "id", RPC_P_STR, RPC_P_REQUIRED, 1, IMG_ID_MAX - 1 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct rpc_param img_name_params[] = {
+	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, IMG_NAME_MAX },
+	{ NULL, 0, 0, 0, 0 },
+};
+
 static const struct rpc_method vm_methods[] = {
 	{ .name = "vm.list", .fn = m_vm_list },
 	{ .name = "vm.stats", .fn = m_vm_stats, .params = name_param },
@@ -455,6 +832,13 @@ static const struct rpc_method vm_methods[] = {
 	{ .name = "fw.get", .fn = m_fw_get, .params = name_param },
 	{ .name = "fw.set", .fn = m_fw_set, .flags = RPC_MUTATING, .params = fw_set_params },
 	{ .name = "switch.ports", .fn = m_switch_ports },
+	{ .name = "image.begin", .fn = m_image_begin, .flags = RPC_MUTATING, .params = img_begin_params },
+	{ .name = "image.chunk", .fn = m_image_chunk, .flags = RPC_MUTATING, .params = img_chunk_params },
+	{ .name = "image.commit", .fn = m_image_commit, .flags = RPC_MUTATING, .params = img_id_params },
+	{ .name = "image.abort", .fn = m_image_abort, .flags = RPC_MUTATING, .params = img_id_params },
+	{ .name = "image.list", .fn = m_image_list },
+	{ .name = "image.rm", .fn = m_image_rm, .flags = RPC_MUTATING, .params = img_name_params },
+	{ .name = "host.reboot", .fn = m_host_reboot, .flags = RPC_MUTATING },
 };
 
 static const struct rpc_table vm_table = { vm_methods, ARRAY_SIZE(vm_methods) };
@@ -469,40 +853,57 @@ static int serial_write(void *io, const void *buf, size_t len)
 	return (int)len;
 }
 
+static const struct bootcfg *boot_cfg;	/* [I] */
+static struct rpc_session *serial;	/* NULL: no serial console */
+
 static void console_task(void *arg)
 {
-	struct rpc_session *s = arg;
-
+	(void)arg;
+	/* lwIP, the management port and the TLS sessions belong to this
+	 * task from here on (net/netstack.h). */
+	if (!mgmt_start(boot_cfg, task_current()))
+		remote_start(boot_cfg, &server);
 	for (;;) {
 		char buf[64];
 		size_t n = 0, used;
 		int ch;
 
-		while (n < sizeof(buf) && (ch = uart_getc()) >= 0)
+		while (serial && n < sizeof(buf) && (ch = uart_getc()) >= 0)
 			buf[n++] = ch == '\r' ? '\n' : (char)ch;	/* Enter sends CR */
-		if (n && rpc_session_feed(s, buf, n, &used) == -ECONNRESET)
-			break;
-		sched_block(rdtsc() + tsc_hz() / 100);		/* poll at 100 Hz */
+		if (n && rpc_session_feed(serial, buf, n, &used) == -ECONNRESET) {
+			img_abort_owner(serial);
+			rpc_session_destroy(serial);
+			serial = NULL;
+		}
+		mgmt_poll();
+		if (reboot_at && time_ms() >= reboot_at)
+			system_reboot();
+		/* Frames for the management port wake the task early. */
+		sched_block(rdtsc() + tsc_hz() / (serial ? 100 : 20));
 	}
-	rpc_session_destroy(s);
 }
 
-int console_start(console_module_fn lookup)
+int console_start(console_module_fn lookup, const struct bootcfg *cfg, bool with_serial)
 {
-	static const struct rpc_session_cfg cfg = {
+	static const struct rpc_session_cfg scfg = {
 		.identity = "serial-console", .role = RPC_ROLE_ADMIN,
 		.write = serial_write,
 	};
-	struct rpc_session *s;
 	int r;
 
 	modules = lookup;
-	r = rpc_session_create(&server, &cfg, &s);
-
-	if (r)
-		return r;
-	if (!task_create("console", 0, console_task, s)) {
-		rpc_session_destroy(s);
+	boot_cfg = cfg;
+	/* Uploaded images may take a quarter of the memory free now. */
+	img_set_limit(page_free_count() * 4096 / 4);
+	if (with_serial) {
+		r = rpc_session_create(&server, &scfg, &serial);
+		if (r)
+			return r;
+	}
+	if (!task_create("console", 0, console_task, NULL)) {
+		if (serial)
+			rpc_session_destroy(serial);
+		serial = NULL;
 		return -ENOMEM;
 	}
 	return 0;

@@ -330,14 +330,14 @@ static void monitor_task(void *arg)
 	 * the same CPU, the console's 100 Hz polling has been seen to stall
 	 * that vCPU (an open scheduler bug, see the note on issue 3); the
 	 * console has its own test. */
+	start_switch();
 	if (test_exit)
-		pr_info("console: off in test.exit runs");
-	else if (console_start(find_module))
-		pr_err("console: cannot start the serial console");
-	else
+		pr_info("console: serial line off in test.exit runs");
+	if (console_start(find_module, &config, !test_exit))
+		pr_err("console: cannot start the console service");
+	else if (!test_exit)
 		pr_info("console: JSON-RPC on the serial line (kernel/RPC.md), "
 			"e.g. {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.list\"}");
-	start_switch();
 	kheap_trim();
 	free_before_vms = page_free_count();
 	start_config_vms();
@@ -375,7 +375,6 @@ static void monitor_task(void *arg)
 			}
 		}
 		vm_tick();
-		netstack_poll();
 		sched_block(rdtsc() + tsc_hz() / 10);	/* every 100 ms */
 	}
 }

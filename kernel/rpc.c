@@ -318,6 +318,11 @@ const char *rpc_identity(const struct rpc_call *c)
 	return c->s->identity;
 }
 
+const struct rpc_session *rpc_session_of(const struct rpc_call *c)
+{
+	return c->s;
+}
+
 enum rpc_role rpc_role(const struct rpc_call *c)
 {
 	return c->s->role;

@@ -234,6 +234,9 @@ int rpc_param_bool(const struct rpc_call *c, const char *name, bool *out);
 int rpc_param_tok(const struct rpc_call *c, const char *name, const struct json_doc **doc);
 
 const char *rpc_identity(const struct rpc_call *c);
+/* The session the call came on: a token that stays unique while the
+ * session lives (what it started, e.g. an upload, is tied to it). */
+const struct rpc_session *rpc_session_of(const struct rpc_call *c);
 enum rpc_role rpc_role(const struct rpc_call *c);
 const struct rpc_server *rpc_server(const struct rpc_call *c);
 

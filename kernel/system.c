@@ -73,3 +73,23 @@ void system_shutdown(int status)
 	system_begin_stop();
 	leave(status);
 }
+
+void system_reboot(void)
+{
+	static const char line[] = "bastion: rebooting\n";
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) none = { 0, 0 };
+
+	system_begin_stop();
+	log_emergency(line, sizeof(line) - 1);
+	uart_drain();
+	outb(0xcf9, 0x02);	/* PCH/PIIX reset control: system reset ... */
+	outb(0xcf9, 0x06);	/* ... on the 0 -> 1 edge of bit 2 (hard reset) */
+	for (int i = 0; i < 100000; i++)
+		if (!(inb(0x64) & 0x02))	/* 8042 input buffer empty */
+			break;
+	outb(0x64, 0xfe);	/* pulse the reset line */
+	/* Last resort: no IDT, so the next exception triple-faults. */
+	__asm__ volatile("lidt %0\n\tint3" : : "m"(none));
+	cpu_halt_forever();
+	__builtin_unreachable();
+}

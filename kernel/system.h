@@ -26,4 +26,9 @@ __attribute__((noreturn)) void system_halt(const char *why);
  * shutdown port 0x8900). Without test.exit it only halts. */
 __attribute__((noreturn)) void system_shutdown(int status);
 
+/* Resets the machine (host.reboot): the other CPUs stop, the log drains,
+ * then the chipset's reset control (port 0xCF9), the 8042's reset line,
+ * and a triple fault, whichever works first. */
+__attribute__((noreturn)) void system_reboot(void);
+
 #endif

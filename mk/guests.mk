@@ -27,6 +27,28 @@ $(BUILD)/test/%.dtb: tests/guests/%.dts | deps
 	$(call say,DTC,$@)
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
+# Throw-away certificates for the remote management tests: an operator CA
+# with an admin and a read-only client, the host's certificate (for
+# localhost and 127.0.0.1, where QEMU forwards the management port), and
+# a second CA with a client of its own that the host must refuse.
+TEST_PKI := $(BUILD)/test/pki
+$(TEST_PKI)/.stamp: $(BUILD)/host/bastionctl
+	$(call say,PKI,$(TEST_PKI))
+	$(Q)rm -rf $(TEST_PKI) && mkdir -p $(TEST_PKI)
+	$(Q)cd $(TEST_PKI) && B=$(abspath $(BUILD)/host/bastionctl) && \
+	  $$B pki ca --out ca >/dev/null && \
+	  $$B pki client --ca ca --name alice --role admin --out admin >/dev/null && \
+	  $$B pki client --ca ca --name bob --role read-only --out ro >/dev/null && \
+	  $$B pki host --ca ca --name localhost --ip 127.0.0.1 --out host >/dev/null && \
+	  $$B pki ca --out other-ca >/dev/null && \
+	  $$B pki client --ca other-ca --name mallory --role admin --out other >/dev/null
+	$(Q)touch $@
+
+$(BUILD)/test/remote.dtb $(BUILD)/test/remote-selfsigned.dtb: $(BUILD)/test/%.dtb: \
+		tests/guests/%.dts $(TEST_PKI)/.stamp | deps
+	$(call say,DTC,$@)
+	$(Q)dtc -q -i $(TEST_PKI) -I dts -O dtb -o $@ $<
+
 # An ISO carrying the kernel, a test boot config and every guest as a
 # module named guest-NAME; the kernel command line is VMTEST_CMDLINE.
 VMTEST_CMDLINE ?= test.exit test.timeout=8 test.heartbeat

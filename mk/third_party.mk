@@ -58,7 +58,7 @@ TP_MBED_FILES := \
 	bignum.c ecp.c ecp_curves.c ecdh.c ecdsa.c rsa.c rsa_internal.c \
 	constant_time.c platform.c platform_util.c \
 	asn1parse.c asn1write.c oid.c base64.c pem.c pk.c pk_wrap.c pkparse.c \
-	x509.c x509_crt.c \
+	x509.c x509_crt.c pkwrite.c x509_create.c x509write_crt.c \
 	ssl_tls.c ssl_msg.c ssl_cli.c ssl_srv.c ssl_ciphersuites.c
 TP_MBED_SRCS := $(addprefix $(TP_SRC)/mbedtls/library/,$(TP_MBED_FILES))
 TP_MBED_OBJS := $(patsubst %.c,$(TP_OUT)/mbedtls/%.o,$(TP_MBED_FILES))

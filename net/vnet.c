@@ -234,7 +234,7 @@ int vnet_port_add(const char *name, const struct vnet_attach *a,
 	f = spin_lock_irqsave(&sw_lock);
 	memset(&pc, 0, sizeof(pc));
 	memcpy(pc.name, vp->name, sizeof(pc.name));
-	pc.kind = SW_PORT_VM;
+	pc.kind = a->mgmt ? SW_PORT_MGMT : SW_PORT_VM;
 	r = sw_net_find(sw, a->network, &pc.net);
 	if (r) {
 		ksnprintf(err, errlen, "no network \"%s\"", a->network);

@@ -33,6 +33,9 @@ struct vnet_attach {
 	 * denied (default deny). */
 	const struct fw_rule *in, *out;
 	size_t nin, nout;
+	/* The host's own management stack (SW_PORT_MGMT: learns its MAC, no
+	 * anti-spoofing, the policies still apply) instead of a VM. */
+	bool mgmt;
 };
 
 /* Creates the switch and starts its task on CPU 0. Returns 0, -ENOMEM. */

@@ -4,7 +4,7 @@
 # adapter and config headers may include that library's headers:
 #
 #   lwIP     net/lwip_port.c, net/lwip/ (lwipopts.h, arch/cc.h)
-#   mbedtls  kernel/drbg.c, kernel/mbedtls/ (mbedtls_config.h)
+#   mbedtls  kernel/drbg.c, kernel/crypto.c, kernel/mbedtls/ (mbedtls_config.h)
 #   libfdt   kernel/bootcfg.c, kernel/fdt/ (libfdt_env.h, xen/libfdt/)
 #
 # An adapter may not include another library's headers either.
@@ -46,7 +46,7 @@ function lib_of(path) {
 function allowed(file) {
 	if (file == "net/lwip_port.c" || file ~ /^net\/lwip\//)
 		return "lwip"
-	if (file == "kernel/drbg.c" || file ~ /^kernel\/mbedtls\//)
+	if (file == "kernel/drbg.c" || file == "kernel/crypto.c" || file ~ /^kernel\/mbedtls\//)
 		return "mbedtls"
 	if (file == "kernel/bootcfg.c" || file ~ /^kernel\/fdt\//)
 		return "libfdt"

@@ -92,6 +92,12 @@
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
+/* A host without a key in its boot config makes one at boot, with a
+ * self-signed certificate whose fingerprint it prints (kernel/crypto.c). */
+#define MBEDTLS_PK_WRITE_C
+#define MBEDTLS_PEM_WRITE_C
+#define MBEDTLS_X509_CREATE_C
+#define MBEDTLS_X509_CRT_WRITE_C
 /* Enforce keyUsage and extendedKeyUsage (serverAuth/clientAuth): an
  * operator's client certificate must not pass as a server's, and back. */
 #define MBEDTLS_X509_CHECK_KEY_USAGE

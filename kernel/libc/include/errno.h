@@ -12,11 +12,13 @@
 #define ENOMEM  12
 #define EACCES  13
 #define EFAULT  14
+#define EFBIG   27
 #define EBUSY   16
 #define EEXIST  17
 #define ENODEV  19
 #define EINVAL  22
 #define ENOSPC  28
+#define ESPIPE  29
 #define ERANGE  34
 #define ENOSYS  38
 #define ENODATA 61
@@ -28,6 +30,8 @@
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
 #define ECONNRESET 104
+#define EADDRINUSE 98
+#define ENOTCONN 107
 
 /* Third-party code (lwIP with LWIP_PROVIDE_ERRNO off) may read errno. */
 extern int errno;

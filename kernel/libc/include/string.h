@@ -13,6 +13,9 @@ size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t n);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+/* C's: copies at most n bytes, pads with NULs, and may leave dst
+ * unterminated (mbedtls's x509write uses it). */
+char *strncpy(char *dst, const char *src, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 char *strstr(const char *h, const char *n);
