@@ -114,19 +114,14 @@ int crypto_tls_require_client(void *tls, const struct crypto_ca *ca)
 	return 0;
 }
 
-int crypto_tls_peer(void *tls, char *subject, size_t len, bool *admin)
+/* The subject and role of a parsed certificate (crypto_cert_identity). */
+static void identity(const mbedtls_x509_crt *crt, char *subject, size_t len, bool *admin)
 {
-	const mbedtls_x509_crt *crt = tls ? mbedtls_ssl_get_peer_cert(tls) : NULL;
 	const mbedtls_x509_name *n;
 	unsigned ous = 0;
 	bool is_admin = false;
-	int r;
 
-	*admin = false;
-	if (!crt || !len)
-		return -ENOENT;
-	r = mbedtls_x509_dn_gets(subject, len, &crt->subject);
-	if (r < 0)
+	if (mbedtls_x509_dn_gets(subject, len, &crt->subject) < 0)
 		ksnprintf(subject, len, "(unprintable subject)");
 	for (size_t i = 0; subject[i]; i++)
 		if (subject[i] < 0x20 || subject[i] > 0x7e)
@@ -138,6 +133,32 @@ int crypto_tls_peer(void *tls, char *subject, size_t len, bool *admin)
 		is_admin = n->val.len == 5 && !memcmp(n->val.p, "admin", 5);
 	}
 	*admin = ous == 1 && is_admin;
+}
+
+int crypto_cert_identity(const void *der, size_t der_len, char *subject, size_t len, bool *admin)
+{
+	mbedtls_x509_crt crt;
+	int r;
+
+	*admin = false;
+	if (!len)
+		return -EINVAL;
+	mbedtls_x509_crt_init(&crt);
+	r = mbedtls_x509_crt_parse_der(&crt, der, der_len);
+	if (!r)
+		identity(&crt, subject, len, admin);
+	mbedtls_x509_crt_free(&crt);
+	return r ? -EINVAL : 0;
+}
+
+int crypto_tls_peer(void *tls, char *subject, size_t len, bool *admin)
+{
+	const mbedtls_x509_crt *crt = tls ? mbedtls_ssl_get_peer_cert(tls) : NULL;
+
+	*admin = false;
+	if (!crt || !len)
+		return -ENOENT;
+	identity(crt, subject, len, admin);
 	return 0;
 }
 

@@ -36,6 +36,9 @@ int crypto_tls_require_client(void *tls, const struct crypto_ca *ca);
  * anything else is read-only. Returns 0, or -ENOENT (no certificate). */
 int crypto_tls_peer(void *tls, char *subject, size_t len, bool *admin);
 
+/* The same for a DER certificate (no chain check): 0 or -EINVAL. */
+int crypto_cert_identity(const void *der, size_t der_len, char *subject, size_t len, bool *admin);
+
 /* The SHA-256 of the first certificate in a PEM (the fingerprint
  * operators compare). Returns 0 or -EINVAL. */
 int crypto_cert_fingerprint(const char *pem, size_t len, uint8_t out[SHA256_LEN]);
