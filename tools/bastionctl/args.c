@@ -176,6 +176,11 @@ static const struct {
 	{ "role", 0, V_O_ROLE, true },
 	{ "ip", 0, V_O_IP, true },
 	{ "days", 0, V_O_DAYS, true },
+	{ "network", 0, V_O_NETWORK, true },
+	{ "gateway", 0, V_O_GATEWAY, true },
+	{ "label", 0, V_O_LABEL, true },
+	{ "policy", 0, V_O_POLICY, true },
+	{ "yes", 'y', V_O_YES, false },
 };
 
 static int set_opt(struct verb_args *a, unsigned flag, const char *v, char *err, size_t errlen)
@@ -189,6 +194,15 @@ static int set_opt(struct verb_args *a, unsigned flag, const char *v, char *err,
 	case V_O_NAME: a->name = v; break;
 	case V_O_IP: a->ip = v; break;
 	case V_O_FOLLOW: a->follow = true; break;
+	case V_O_YES: a->yes = true; break;
+	case V_O_NETWORK: a->network = v; break;
+	case V_O_GATEWAY: a->gateway = v; break;
+	case V_O_POLICY: a->policy = v; break;
+	case V_O_LABEL:
+		if (a->nlabels == (int)(sizeof(a->labels) / sizeof(a->labels[0])))
+			return fail(err, errlen, "--label: 8 labels at most");
+		a->labels[a->nlabels++] = v;
+		break;
 	case V_O_ROLE:
 		if (strcmp(v, "admin") && strcmp(v, "read-only"))
 			return fail(err, errlen, "--role is admin or read-only");
@@ -312,6 +326,10 @@ int verb_parse(struct verb_args *a, int argc, char **argv, bool *json,
 		return fail(err, errlen, "missing argument: %s", v->synopsis);
 	if (v->id == VB_VM_RUN && !a->image)
 		return fail(err, errlen, "vm run needs --image MODULE");
+	if (v->id == VB_VM_RUN && !a->network && (a->ip || a->gateway || a->nlabels))
+		return fail(err, errlen, "--ip, --gateway and --label need --network");
+	if (v->id == VB_HOST_REBOOT && !a->yes)
+		return fail(err, errlen, "host reboot stops every VM: confirm with --yes");
 	if ((v->id == VB_PKI_CA || v->id == VB_PKI_CLIENT || v->id == VB_PKI_HOST) && !a->out)
 		return fail(err, errlen, "%s %s needs --out DIR", v->noun, v->action);
 	if ((v->id == VB_PKI_CLIENT || v->id == VB_PKI_HOST) && (!a->ca || !a->name))

@@ -59,8 +59,11 @@ struct verb_args {
 	const char *pos[2];	/* positional arguments */
 	int npos;
 	const char *image, *kernel, *cmdline, *out, *ca, *name, *role, *ip;
+	const char *network, *gateway, *policy;
+	const char *labels[8];	/* vm run --label, repeatable */
+	int nlabels;
 	int64_t memory_mib, vcpus, lines, grace_s, days;
-	bool follow, help;
+	bool follow, help, yes;
 };
 
 /* Looks a variable up (getenv in the program, a table in the tests). */
@@ -90,7 +93,7 @@ enum verb_id {
 	VB_HOST_INFO, VB_VM_LS, VB_VM_LOGS, VB_VM_RUN, VB_VM_START, VB_VM_STOP,
 	VB_VM_RM, VB_VM_STATS, VB_VM_UPLOAD, VB_FW_GET, VB_FW_SET,
 	VB_SWITCH_PORTS, VB_LOG_TAIL, VB_RAW, VB_PKI_CA, VB_PKI_CLIENT,
-	VB_PKI_HOST, VB_COUNT
+	VB_PKI_HOST, VB_IMAGE_LS, VB_IMAGE_RM, VB_HOST_REBOOT, VB_COUNT
 };
 
 enum {
@@ -100,7 +103,9 @@ enum {
 	V_O_VCPUS = 1u << 4, V_O_CMDLINE = 1u << 5, V_O_FOLLOW = 1u << 6,
 	V_O_LINES = 1u << 7, V_O_GRACE = 1u << 8, V_O_OUT = 1u << 9,
 	V_O_CA = 1u << 10, V_O_NAME = 1u << 11, V_O_ROLE = 1u << 12,
-	V_O_IP = 1u << 13, V_O_DAYS = 1u << 14,
+	V_O_IP = 1u << 13, V_O_DAYS = 1u << 14, V_O_NETWORK = 1u << 15,
+	V_O_GATEWAY = 1u << 16, V_O_LABEL = 1u << 17, V_O_POLICY = 1u << 18,
+	V_O_YES = 1u << 19,
 };
 
 struct verb {
@@ -234,6 +239,7 @@ int show_host_info(FILE *f, const struct json_doc *d, int r);
 int show_vm_list(FILE *f, const struct json_doc *d, int r);
 int show_vm_stats(FILE *f, const struct json_doc *d, int r);
 int show_fw(FILE *f, const struct json_doc *d, int r);
+int show_images(FILE *f, const struct json_doc *d, int r);
 int show_ports(FILE *f, const struct json_doc *d, int r);
 int show_log(FILE *f, const struct json_doc *d, int r);
 /* Writes value r as one line of JSON. */

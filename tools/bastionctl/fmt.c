@@ -191,6 +191,28 @@ int show_vm_list(FILE *f, const struct json_doc *d, int r)
 	return e;
 }
 
+int show_images(FILE *f, const struct json_doc *d, int r)
+{
+	static const char *const head[] = { "NAME", "STATE", "SIZE", "SHA256" };
+	static const bool right[] = { false, false, true, false };
+	struct table t;
+	int v, e = 0;
+
+	if (!json_is(d, r, JSON_ARRAY))
+		return -EINVAL;
+	table_init(&t, 4, head, right);
+	for (v = json_first(d, r); v >= 0 && !e; v = json_next(d, r, v)) {
+		char size[32];
+
+		e = table_row(&t, str_of(d, v, "name"), str_of(d, v, "state"),
+			      int_of(d, v, "size", size, sizeof(size), ""), str_of(d, v, "sha256"));
+	}
+	if (!e)
+		table_print(f, &t);
+	table_free(&t);
+	return e;
+}
+
 int show_vm_stats(FILE *f, const struct json_doc *d, int r)
 {
 	static const char *const head[] = { "EXIT", "COUNT", "TIME" };

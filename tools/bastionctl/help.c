@@ -37,18 +37,31 @@ const struct verb verbs[VB_COUNT] = {
 	"bastionctl vm logs web\n"
 	"bastionctl vm logs job -f && echo job succeeded" },
 [VB_VM_RUN] = { "vm", "run", 1, 1, C | V_O_IMAGE | V_O_KERNEL | V_O_MEMORY |
-		V_O_VCPUS | V_O_CMDLINE, VB_VM_RUN,
-	"vm run NAME --image MODULE [--kernel MODULE] [--memory MIB] [--vcpus N] [--cmdline S]",
+		V_O_VCPUS | V_O_CMDLINE | V_O_NETWORK | V_O_IP | V_O_GATEWAY | V_O_LABEL |
+		V_O_POLICY, VB_VM_RUN,
+	"vm run NAME --image IMAGE [--kernel IMAGE] [--memory MIB] [--vcpus N] [--cmdline S]\n"
+	"           [--network NET [--ip A.B.C.D/N] [--gateway A.B.C.D] [--label L]... [--policy FILE]]",
 	"create a VM from a container image and start it",
-	"Calls vm.create, then vm.start. MODULE names an image the host holds\n"
-	"(a boot module today, an uploaded image later; see vm upload).",
-	"--image MODULE   the container image (made by bastion-mkimage)\n"
-	"--kernel MODULE  the guest kernel (the host's default: vmlinuz)\n"
+	"Calls vm.create, then fw.set with --policy, then vm.start. IMAGE names an\n"
+	"image the host holds: one uploaded with vm upload, else a boot module.\n"
+	"With --network the VM gets a port on that switch network, with the\n"
+	"address it may use (anti-spoofing) and labels other policies can name;\n"
+	"its policy denies everything until --policy (or a later fw set) allows\n"
+	"it. If a step fails, the VM is destroyed again: nothing is left behind.",
+	"--image IMAGE    the container image (made by bastion-mkimage)\n"
+	"--kernel IMAGE   the guest kernel (the host's default: vmlinuz)\n"
 	"--memory MIB     guest memory (the host's default: 256)\n"
 	"--vcpus N        virtual CPUs (the host's default: 1)\n"
-	"--cmdline S      extra guest kernel command line",
+	"--cmdline S      extra guest kernel command line\n"
+	"--network NET    a network of the host's boot config\n"
+	"--ip A.B.C.D/N   the VM's address and prefix\n"
+	"--gateway A      its default route\n"
+	"--label L        a label (repeat for more, 8 at most)\n"
+	"--policy FILE    the firewall policy, as for fw set",
 	"bastionctl vm run web --image demo-a --memory 128\n"
-	"bastionctl vm run job --image batch --vcpus 2 --cmdline 'quiet'" },
+	"bastionctl vm run job --image batch --vcpus 2 --cmdline 'quiet'\n"
+	"bastionctl vm run client --image demo-b --network apps --ip 10.2.0.3/24 \\\n"
+	"    --label demo-b --policy client.json" },
 [VB_VM_START] = { "vm", "start", 1, 1, C, VB_VM_START,
 	"vm start NAME",
 	"start a created VM",
@@ -89,6 +102,29 @@ const struct verb verbs[VB_COUNT] = {
 	NULL,
 	"bastionctl vm upload web build/images/demo-a.cpio\n"
 	"bastionctl vm run web --image web" },
+[VB_IMAGE_LS] = { "image", "ls", 0, 0, C, VB_IMAGE_LS,
+	"image ls",
+	"list the images uploaded to the host",
+	"Calls image.list: every uploaded image (ready) and every upload in\n"
+	"progress (uploading), with its size and SHA-256. Boot modules are not\n"
+	"listed.",
+	NULL,
+	"bastionctl image ls" },
+[VB_IMAGE_RM] = { "image", "rm", 1, 1, C, VB_IMAGE_RM,
+	"image rm NAME",
+	"delete an uploaded image",
+	"Calls image.rm. VMs created from the image keep running: each has its\n"
+	"own copy.",
+	NULL,
+	"bastionctl image rm web" },
+[VB_HOST_REBOOT] = { "host", "reboot", 0, 0, C | V_O_YES, VB_HOST_REBOOT,
+	"host reboot --yes",
+	"reboot the host",
+	"Calls host.reboot. The host answers, then resets a second later: every\n"
+	"VM stops without a shutdown, and uploaded images are gone (the host\n"
+	"keeps no state). --yes is required.",
+	"-y, --yes        confirm",
+	"bastionctl host reboot --yes" },
 [VB_FW_GET] = { "fw", "get", 1, 1, C, VB_FW_GET,
 	"fw get NAME",
 	"show a VM's firewall policy",

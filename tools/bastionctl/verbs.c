@@ -126,12 +126,60 @@ static int v_vm_stop(struct client *cl, const struct verb_args *a)
 	return call(cl, "vm.shutdown", jw_finish(&w) ? NULL : p, show_ok);
 }
 
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 4096, n = 0;
+	char *buf = NULL, *nb;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (!(nb = realloc(buf, cap + 1)))
+			break;
+		buf = nb;
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		if (cap >= (16u << 20)) {
+			errno = EFBIG;
+			break;
+		}
+		cap *= 2;
+	}
+	if (ferror(f) || !nb || n >= cap) {
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[n] = 0;
+		*len = n;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
 static int v_vm_run(struct client *cl, const struct verb_args *a)
 {
-	char p[1024], s[128];
+	char p[2048], s[128], err[200];
+	char *pol = NULL, *text = NULL;
+	size_t len;
 	struct jw w;
 	int r;
 
+	if (a->policy) {
+		text = read_file(a->policy, &len);
+		pol = text ? malloc(RPC_LINE_MAX) : NULL;
+		if (!text || !pol ||
+		    policy_params(a->pos[0], text, len, pol, RPC_LINE_MAX, err, sizeof(err))) {
+			fprintf(stderr, "bastionctl: %s: %s\n", a->policy,
+				!text ? strerror(errno) : pol ? err : "out of memory");
+			free(text);
+			free(pol);
+			return EXIT_USAGE;
+		}
+		free(text);
+	}
 	jw_init(&w, p, sizeof(p));
 	jw_obj_begin(&w);
 	jw_key(&w, "name");
@@ -154,15 +202,60 @@ static int v_vm_run(struct client *cl, const struct verb_args *a)
 		jw_key(&w, "vcpus");
 		jw_int(&w, a->vcpus);
 	}
+	if (a->network) {
+		jw_key(&w, "network");
+		jw_str(&w, a->network);
+	}
+	if (a->ip) {
+		jw_key(&w, "ipv4");
+		jw_str(&w, a->ip);
+	}
+	if (a->gateway) {
+		jw_key(&w, "gateway");
+		jw_str(&w, a->gateway);
+	}
+	if (a->nlabels) {
+		jw_key(&w, "labels");
+		jw_arr_begin(&w);
+		for (int i = 0; i < a->nlabels; i++)
+			jw_str(&w, a->labels[i]);
+		jw_arr_end(&w);
+	}
 	jw_obj_end(&w);
 	if (jw_finish(&w)) {
 		fprintf(stderr, "bastionctl: vm run: arguments too long\n");
+		free(pol);
 		return EXIT_USAGE;
 	}
 	r = call(cl, "vm.create", p, show_ok);
-	if (r)
-		return r;
-	return call(cl, "vm.start", name_params(s, sizeof(s), a->pos[0]), show_ok);
+	if (!r && pol)
+		r = call(cl, "fw.set", pol, show_ok);
+	if (!r)
+		r = call(cl, "vm.start", name_params(s, sizeof(s), a->pos[0]), show_ok);
+	/* Nothing half made stays behind: a VM that was created goes again
+	 * (a vm.create that failed left nothing; destroy then says so, and
+	 * that answer is not shown). */
+	if (r == EXIT_HOST && rpc_call(cl, "vm.destroy", name_params(s, sizeof(s), a->pos[0])) == 0)
+		fprintf(stderr, "bastionctl: vm run: %s was destroyed again\n", a->pos[0]);
+	free(pol);
+	return r;
+}
+
+static int v_image_ls(struct client *cl, const struct verb_args *a)
+{
+	return call(cl, "image.list", NULL, show_images);
+}
+
+static int v_image_rm(struct client *cl, const struct verb_args *a)
+{
+	char p[128];
+
+	return call(cl, "image.rm", name_params(p, sizeof(p), a->pos[0]), show_ok);
+}
+
+static int v_host_reboot(struct client *cl, const struct verb_args *a)
+{
+	return call(cl, "host.reboot", NULL, show_ok);
 }
 
 /* The VM's state and exit status from vm.list: 0, or an exit code. */
@@ -257,38 +350,6 @@ static int v_fw_get(struct client *cl, const struct verb_args *a)
 	return call(cl, "fw.get", name_params(p, sizeof(p), a->pos[0]), show_fw);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	size_t cap = 4096, n = 0;
-	char *buf = NULL, *nb;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (!(nb = realloc(buf, cap + 1)))
-			break;
-		buf = nb;
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		if (cap >= (16u << 20)) {
-			errno = EFBIG;
-			break;
-		}
-		cap *= 2;
-	}
-	if (ferror(f) || !nb || n >= cap) {
-		free(buf);
-		buf = NULL;
-	} else {
-		buf[n] = 0;
-		*len = n;
-	}
-	if (f != stdin)
-		fclose(f);
-	return buf;
-}
 
 static int v_fw_set(struct client *cl, const struct verb_args *a)
 {
@@ -487,6 +548,9 @@ static const verb_fn verb_fns[VB_COUNT] = {
 	[VB_SWITCH_PORTS] = v_switch_ports,
 	[VB_LOG_TAIL] = v_log_tail,
 	[VB_RAW] = v_raw,
+	[VB_IMAGE_LS] = v_image_ls,
+	[VB_IMAGE_RM] = v_image_rm,
+	[VB_HOST_REBOOT] = v_host_reboot,
 };
 
 int verb_run(struct client *cl, const struct verb_args *a)
