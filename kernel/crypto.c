@@ -151,6 +151,11 @@ int crypto_cert_identity(const void *der, size_t der_len, char *subject, size_t 
 	return r ? -EINVAL : 0;
 }
 
+bool crypto_tls_established(void *tls)
+{
+	return tls && ((mbedtls_ssl_context *)tls)->state == MBEDTLS_SSL_HANDSHAKE_OVER;
+}
+
 int crypto_tls_peer(void *tls, char *subject, size_t len, bool *admin)
 {
 	const mbedtls_x509_crt *crt = tls ? mbedtls_ssl_get_peer_cert(tls) : NULL;

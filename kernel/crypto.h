@@ -36,6 +36,9 @@ int crypto_tls_require_client(void *tls, const struct crypto_ca *ca);
  * anything else is read-only. Returns 0, or -ENOENT (no certificate). */
 int crypto_tls_peer(void *tls, char *subject, size_t len, bool *admin);
 
+/* Whether the connection's handshake is over. */
+bool crypto_tls_established(void *tls);
+
 /* The same for a DER certificate (no chain check): 0 or -EINVAL. */
 int crypto_cert_identity(const void *der, size_t der_len, char *subject, size_t len, bool *admin);
 

@@ -191,8 +191,10 @@ static void on_gone(void *user)
 {
 	struct remote *r = user;
 
-	say(r, r->s ? LOG_INFO : LOG_WARN,
-	    r->s ? "disconnected" : "closed: TLS handshake failed (no or untrusted client certificate?)");
+	if (r->s || crypto_tls_established(r->tls))
+		say(r, LOG_INFO, "disconnected");
+	else
+		say(r, LOG_WARN, "closed: TLS handshake failed (no or untrusted client certificate?)");
 	release(r);
 }
 

@@ -175,12 +175,14 @@ uint32_t netstack_if_addr(void)
 #define NS_WRITE_MAX 16000
 
 struct ns_conn {
-	struct altcp_pcb *pcb;		/* NULL once lwIP freed it */
+	struct altcp_pcb *pcb;		/* NULL once lwIP freed it or we closed it */
 	void *user;
 	struct pbuf *held;		/* received, not yet taken by the owner */
 	unsigned busy;			/* in one of our callbacks */
 	bool closed;			/* ns_close() was called */
 };
+
+static void conn_close(struct ns_conn *c);
 
 static const struct ns_listen_ops *lops;
 static void *larg;
@@ -192,11 +194,14 @@ static void conn_free(struct ns_conn *c)
 	kfree(c);
 }
 
-/* Leaves a callback: an ns_close() made inside it frees the state now. */
+/* Leaves a callback: an ns_close() made inside it takes effect now, once
+ * what the owner took has been acknowledged. */
 static void conn_leave(struct ns_conn *c)
 {
-	if (--c->busy == 0 && c->closed)
+	if (--c->busy == 0 && c->closed) {
+		conn_close(c);
 		conn_free(c);
+	}
 }
 
 /* Offers held data to the owner and acknowledges what it takes. */
@@ -207,8 +212,6 @@ static void deliver(struct ns_conn *c)
 		u16_t len = p->len;
 		size_t took = lops->recv(c->user, p->payload, len);
 
-		if (c->closed)
-			return;
 		if (took > len)
 			took = len;
 		if (took) {
@@ -389,21 +392,35 @@ int ns_write(struct ns_conn *c, const void *buf, size_t len)
 	return (int)len;
 }
 
-void ns_close(struct ns_conn *c)
+/* Closes the TCP side. Everything received is acknowledged first: lwIP
+ * answers a close with data still unread by a reset, which would throw
+ * away the answers queued before it (a last error line, say). */
+static void conn_close(struct ns_conn *c)
 {
 	struct altcp_pcb *pcb = c->pcb;
 
+	c->pcb = NULL;
+	if (!pcb)
+		return;
+	if (c->held) {
+		altcp_recved(pcb, c->held->tot_len);
+		pbuf_free(c->held);
+		c->held = NULL;
+	}
+	altcp_arg(pcb, NULL);
+	if (altcp_close(pcb) != ERR_OK)
+		altcp_abort(pcb);
+}
+
+void ns_close(struct ns_conn *c)
+{
 	if (c->closed)
 		return;
 	c->closed = true;
-	c->pcb = NULL;
-	if (pcb) {
-		altcp_arg(pcb, NULL);
-		if (altcp_close(pcb) != ERR_OK)
-			altcp_abort(pcb);
-	}
-	if (!c->busy)
-		conn_free(c);
+	if (c->busy)
+		return;		/* conn_leave() finishes it */
+	conn_close(c);
+	conn_free(c);
 }
 
 void ns_resume(struct ns_conn *c)

@@ -32,8 +32,14 @@
 #define MEMP_MEM_MALLOC			0
 #define MEM_ALIGNMENT			8
 
-#define MEMP_NUM_TCP_PCB		8	/* console sessions + clients */
+/* Console sessions (kernel/remote.h: 4, and one being refused) and
+ * connections closing (TIME_WAIT, LAST_ACK). */
+#define MEMP_NUM_TCP_PCB		12
 #define MEMP_NUM_TCP_PCB_LISTEN		2
+/* altcp_tls stacks two altcp PCBs (TLS over TCP) on every connection and
+ * listener: lwIP's default of MEMP_NUM_TCP_PCB left room for three
+ * sessions beside the listener. */
+#define MEMP_NUM_ALTCP_PCB		(2 * (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN))
 #define MEMP_NUM_UDP_PCB		2	/* the DHCP client */
 #define MEMP_NUM_TCP_SEG		128	/* >= TCP_SND_QUEUELEN (64) */
 #define PBUF_POOL_SIZE			32	/* received frames in flight */

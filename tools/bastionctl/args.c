@@ -1,4 +1,5 @@
 /* Command line: global options, then a verb and its arguments. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -90,6 +91,27 @@ static const char *envs(env_fn env, const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* "AB:CD:..." or "abcd...": 32 bytes. 0 or -EINVAL. */
+static int parse_fingerprint(const char *s, unsigned char out[32])
+{
+	int n = 0;
+
+	while (*s) {
+		unsigned v;
+
+		if (*s == ':') {
+			s++;
+			continue;
+		}
+		if (n == 32 || !isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) ||
+		    sscanf(s, "%2x", &v) != 1)
+			return -EINVAL;
+		out[n++] = (unsigned char)v;
+		s += 2;
+	}
+	return n == 32 ? 0 : -EINVAL;
+}
+
 int opts_parse(struct opts *o, int argc, char **argv, env_fn env,
 	       char *err, size_t errlen)
 {
@@ -127,6 +149,13 @@ int opts_parse(struct opts *o, int argc, char **argv, env_fn env,
 		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			o->help = true;
+			continue;
+		}
+		if (!strcmp(a, "--fingerprint")) {
+			if (i + 1 >= argc || parse_fingerprint(argv[++i], o->fingerprint))
+				return fail(err, errlen, "--fingerprint takes the host certificate's "
+					    "SHA-256: 64 hex digits, colons allowed");
+			o->pinned = true;
 			continue;
 		}
 		if (!strcmp(a, "--host"))

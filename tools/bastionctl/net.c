@@ -21,6 +21,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
@@ -37,6 +38,8 @@ struct net {
 	mbedtls_pk_context key;
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
+	const unsigned char *pin;	/* --fingerprint, or NULL */
+	bool pin_mismatch;
 };
 
 static enum net_fail say(char *err, size_t errlen, enum net_fail f, const char *fmt, ...)
@@ -200,6 +203,27 @@ static bool is_address(const char *host)
 	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
+/* With --fingerprint: the host's own certificate (depth 0) is trusted
+ * when its SHA-256 is the one given, whoever signed it; anything else is
+ * not. */
+static int verify_pin(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct net *n = ctx;
+	unsigned char h[32];
+
+	if (depth) {
+		*flags = 0;	/* a chain above it does not matter */
+		return 0;
+	}
+	if (mbedtls_sha256_ret(crt->raw.p, crt->raw.len, h, 0) || memcmp(h, n->pin, 32)) {
+		n->pin_mismatch = true;
+		*flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+	} else {
+		*flags = 0;
+	}
+	return 0;
+}
+
 static enum net_fail tls_setup(struct net *n, const struct opts *o, char *err, size_t errlen)
 {
 	static const char pers[] = "bastionctl";
@@ -214,14 +238,14 @@ static enum net_fail tls_setup(struct net *n, const struct opts *o, char *err, s
 	mbedtls_entropy_init(&n->entropy);
 	mbedtls_ctr_drbg_init(&n->drbg);
 	n->tls = true;
-	if (!o->cert || !o->key || !o->ca)
+	if (!o->cert || !o->key || (!o->ca && !o->pinned))
 		return say(err, errlen, NF_CONFIG, "TLS needs --cert, --key and --ca (or "
 			   "BASTION_CERT, BASTION_KEY, BASTION_CA, or ~/.config/bastion/"
 			   "{cert,key,ca}.pem)");
 	if (mbedtls_ctr_drbg_seed(&n->drbg, mbedtls_entropy_func, &n->entropy,
 				  (const unsigned char *)pers, sizeof(pers) - 1))
 		return say(err, errlen, NF_CONFIG, "no entropy");
-	if ((r = mbedtls_x509_crt_parse_file(&n->ca, o->ca))) {
+	if (o->ca && !o->pinned && (r = mbedtls_x509_crt_parse_file(&n->ca, o->ca))) {
 		mbedtls_strerror(r, ebuf, sizeof(ebuf));
 		return say(err, errlen, NF_CONFIG, "%s: %s", o->ca, ebuf);
 	}
@@ -240,6 +264,10 @@ static enum net_fail tls_setup(struct net *n, const struct opts *o, char *err, s
 				     MBEDTLS_SSL_MINOR_VERSION_3);	/* TLS 1.2 */
 	mbedtls_ssl_conf_authmode(&n->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&n->conf, &n->ca, NULL);
+	if (o->pinned) {
+		n->pin = o->fingerprint;
+		mbedtls_ssl_conf_verify(&n->conf, verify_pin, n);
+	}
 	/* P-256 first (mbedtls 2.28 would offer P-521): the host has P-256
 	 * and P-384 only, and P-256 is the cheapest for both ends. */
 	mbedtls_ssl_conf_curves(&n->conf, curves);
@@ -250,7 +278,7 @@ static enum net_fail tls_setup(struct net *n, const struct opts *o, char *err, s
 		return say(err, errlen, NF_CONFIG, "%s and %s: %s", o->cert, o->key, ebuf);
 	}
 	if (mbedtls_ssl_setup(&n->ssl, &n->conf) ||
-	    mbedtls_ssl_set_hostname(&n->ssl, is_address(o->host) ? NULL : o->host))
+	    mbedtls_ssl_set_hostname(&n->ssl, is_address(o->host) || o->pinned ? NULL : o->host))
 		return say(err, errlen, NF_CONFIG, "mbedtls_ssl_setup failed");
 	mbedtls_ssl_set_bio(&n->ssl, n, bio_send, bio_recv, NULL);
 	return NF_OK;
@@ -266,6 +294,9 @@ static enum net_fail tls_handshake(struct net *n, const struct opts *o, char *er
 		r = mbedtls_ssl_handshake(&n->ssl);
 	while (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE);
 	flags = mbedtls_ssl_get_verify_result(&n->ssl);
+	if (n->pin_mismatch)
+		return say(err, errlen, NF_SERVER_CERT, "the host's certificate does not have the "
+			   "fingerprint given (--fingerprint)");
 	if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (!r && flags)) {
 		if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH && !(flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED))
 			return say(err, errlen, NF_SERVER_NAME, "%s: %s", net_fail_text(NF_SERVER_NAME),
@@ -298,7 +329,7 @@ static enum net_fail tls_handshake(struct net *n, const struct opts *o, char *er
 		mbedtls_strerror(r, ebuf, sizeof(ebuf));
 		return say(err, errlen, NF_TLS, "TLS handshake failed: %s", ebuf);
 	}
-	if (is_address(o->host) && !cert_has_ip(mbedtls_ssl_get_peer_cert(&n->ssl), o->host))
+	if (!o->pinned && is_address(o->host) && !cert_has_ip(mbedtls_ssl_get_peer_cert(&n->ssl), o->host))
 		return say(err, errlen, NF_SERVER_NAME, "%s: %s", net_fail_text(NF_SERVER_NAME),
 			   o->host);
 	return NF_OK;

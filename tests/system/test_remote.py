@@ -1,0 +1,399 @@
+"""Remote management (issue 7): the RPC console over mutual TLS on the
+management port, reached the way an operator reaches it, through the host's
+NIC: QEMU user networking forwards a local port to 10.0.2.15:4443, where
+the management port (lwIP on a switch port) listens. bastionctl and a raw
+TLS client (Python's ssl) drive it.
+
+One boot serves the tests of this file, in order (the last one reboots the
+host). The certificates come from `bastionctl pki` at build time
+(mk/guests.mk, $BUILD/test/pki).
+"""
+import base64
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD, LOG_DIR, RUN_QEMU, make, need
+
+PKI = os.path.join(BUILD, "test", "pki")
+CTL = os.path.join(BUILD, "host", "bastionctl")
+IMAGES = os.path.join(BUILD, "images")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Host:
+    def __init__(self, proc, port, log):
+        self.proc, self.port, self.log = proc, port, log
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def wait_for(self, what, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if os.path.exists(self.log) and re.search(what, self.text()):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        pytest.fail(f"no /{what}/ on the console; its end:\n" + self.text()[-3000:])
+
+
+def boot(dtb, name, modules=()):
+    os.makedirs(LOG_DIR, exist_ok=True)
+    log = os.path.join(LOG_DIR, f"{name}.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    port = free_port()
+    cmd = [RUN_QEMU, "--kernel", os.path.join(BUILD, "bastion.elf"), "--mem", "1024",
+           "--module", os.path.join(BUILD, "test", dtb), "bootcfg"]
+    for path, mod in modules:
+        cmd += ["--module", path, mod]
+    cmd += ["--append", "", "--timeout", "900", "--log", log, "--quiet", "--",
+            "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:4443",
+            "-device", "virtio-net-pci,netdev=n0"]
+    # Its own process group: the runner's QEMU child goes with it.
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    return Host(p, port, log)
+
+
+def stop(h):
+    if h.proc.poll() is None:
+        os.killpg(h.proc.pid, signal.SIGTERM)
+        try:
+            h.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(h.proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def host():
+    need("qemu-system-x86_64", "dtc")
+    make("bastion.elf", "test/remote.dtb", "host/bastionctl", "guest-kernel/vmlinuz",
+         "images/demo-a.cpio", "images/demo-b.cpio", "images/hello.cpio",
+         "images/exit3.cpio")
+    h = boot("remote.dtb", "remote",
+             [(os.path.join(BUILD, "guest-kernel", "vmlinuz"), "vmlinuz"),
+              (os.path.join(IMAGES, "demo-a.cpio"), "demo-a")])
+    try:
+        h.wait_for(r"remote: JSON-RPC over mutual TLS on TCP port 4443", 180)
+        h.wait_for(r"\[web\] demo-a: serving HTTP on port 80", 240)
+        yield h
+    finally:
+        stop(h)
+
+
+def ctl(h, *args, who="admin", timeout=180, extra=()):
+    cmd = [CTL, "--host", f"127.0.0.1:{h.port}", "--timeout", "60",
+           "--cert", os.path.join(PKI, who, "cert.pem"),
+           "--key", os.path.join(PKI, who, "key.pem"),
+           "--ca", os.path.join(PKI, "ca", "ca.pem"), *extra, *args]
+    return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class Session:
+    """A raw TLS client: one JSON-RPC object a line."""
+
+    def __init__(self, h, who="admin", verify=True):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if verify:
+            ctx.load_verify_locations(os.path.join(PKI, "ca", "ca.pem"))
+        else:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        if who:
+            ctx.load_cert_chain(os.path.join(PKI, who, "cert.pem"),
+                                os.path.join(PKI, who, "key.pem"))
+        raw = socket.create_connection(("127.0.0.1", h.port), timeout=60)
+        self.s = ctx.wrap_socket(raw, server_hostname="localhost")
+        self.buf, self.next_id = b"", 1
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed by the host")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, method, params=None):
+        req = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        if params is not None:
+            req["params"] = params
+        self.next_id += 1
+        self.send(json.dumps(req).encode() + b"\n")
+        return self.line()
+
+    def close(self):
+        self.s.close()
+
+
+def test_host_info(host):
+    r = ctl(host, "host", "info", "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["vmm"] == "svm" and info["cpus"] == 2
+    assert "nx" in info["protections"] and "w^x" in info["protections"]
+    # The session was opened with the client certificate's identity.
+    host.wait_for(r"remote: 10\.0\.2\.2:\d+ session of CN=alice, O=Bastion, OU=admin \(admin\)", 10)
+
+
+def test_bad_clients_are_refused_while_an_admin_carries_on(host):
+    admin = Session(host)
+    try:
+        assert admin.call("rpc.ping")["result"] is not None
+        # No client certificate: the handshake fails; nothing is served.
+        with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+            s = Session(host, who=None)
+            s.call("host.info")
+        # A certificate from another CA: refused (bastionctl exit 3).
+        r = ctl(host, "vm", "ls", who="other")
+        assert r.returncode == 3, (r.returncode, r.stderr)
+        assert "rejected our certificate" in r.stderr
+        # A read-only certificate may look but not touch.
+        r = ctl(host, "vm", "ls", who="ro")
+        assert r.returncode == 0 and "web" in r.stdout, r.stderr
+        r = ctl(host, "vm", "rm", "web", who="ro")
+        assert r.returncode == 1 and "-32001" in r.stderr, r.stderr
+        r = ctl(host, "raw", "host.reboot", who="ro")
+        assert r.returncode == 1 and "-32001" in r.stderr, r.stderr
+        # Malformed and oversized requests get errors; the session goes on.
+        admin.send(b"this is not json\n")
+        assert admin.line()["error"]["code"] == -32700
+        admin.send(b'{"jsonrpc":"2.0","id":7,"method":"vm.destroy","params":{"name":7}}\n')
+        assert admin.line()["error"]["code"] == -32602
+        admin.send(b"[" + b" " * 70000 + b"]\n")
+        assert admin.line()["error"]["code"] == -32002
+        assert admin.call("rpc.ping")["result"] is not None
+        r = ctl(host, "vm", "ls")
+        assert r.returncode == 0 and "running" in r.stdout
+    finally:
+        admin.close()
+    text = host.text()
+    assert "closed: TLS handshake failed" in text
+    assert re.search(r"audit: CN=bob, O=Bastion, OU=read-only \(read-only\) vm\.destroy -> "
+                     r"error: permission denied", text)
+    # The web VM is untouched by all of that.
+    r = ctl(host, "vm", "ls", "--json")
+    web = [v for v in json.loads(r.stdout) if v["name"] == "web"][0]
+    assert web["state"] == "running"
+
+
+def test_upload_run_follow_destroy(host):
+    for name in ("hello", "exit3"):
+        r = ctl(host, "vm", "upload", name, os.path.join(IMAGES, f"{name}.cpio"))
+        assert r.returncode == 0 and f"uploaded {name}" in r.stdout, r.stderr
+    r = ctl(host, "image", "ls", "--json")
+    listed = {i["name"]: i for i in json.loads(r.stdout)}
+    with open(os.path.join(IMAGES, "hello.cpio"), "rb") as f:
+        assert listed["hello"]["sha256"] == hashlib.sha256(f.read()).hexdigest()
+    assert listed["hello"]["state"] == "ready"
+
+    r = ctl(host, "vm", "run", "h1", "--image", "hello", "--memory", "128", "--cmdline", "quiet")
+    assert r.returncode == 0, r.stderr
+    r = ctl(host, "vm", "logs", "h1", "-f", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "hello from a container" in r.stdout
+
+    r = ctl(host, "vm", "run", "x3", "--image", "exit3", "--memory", "128", "--cmdline", "quiet")
+    assert r.returncode == 0, r.stderr
+    r = ctl(host, "vm", "logs", "x3", "-f", timeout=300)
+    assert r.returncode == 3, (r.returncode, r.stderr)   # the container's own status
+
+    for vm in ("h1", "x3"):
+        assert ctl(host, "vm", "rm", vm).returncode == 0
+    r = ctl(host, "vm", "ls", "--json")
+    assert {v["name"] for v in json.loads(r.stdout)} == {"web"}
+    assert ctl(host, "image", "rm", "exit3").returncode == 0
+    r = ctl(host, "image", "ls", "--json")
+    assert [i["name"] for i in json.loads(r.stdout)] == ["hello"]
+    # A VM from an image that is not there: a clear error, nothing made.
+    r = ctl(host, "vm", "run", "nope", "--image", "exit3")
+    assert r.returncode == 1 and "no image or boot module named" in r.stderr
+    assert "nope" not in ctl(host, "vm", "ls").stdout
+
+
+def test_policy_replaced_over_the_network_takes_effect(host, tmp_path):
+    allow = tmp_path / "allow.json"
+    allow.write_text('{"egress": ["allow proto tcp to label:demo-a port 80"]}')
+    deny = tmp_path / "deny.json"
+    deny.write_text('{"egress": []}')
+    r = ctl(host, "vm", "upload", "demo-b", os.path.join(IMAGES, "demo-b.cpio"))
+    assert r.returncode == 0, r.stderr
+    r = ctl(host, "vm", "run", "client", "--image", "demo-b", "--memory", "128",
+            "--cmdline", "quiet", "--network", "apps", "--ip", "10.2.0.3/24",
+            "--label", "demo-b", "--policy", str(allow))
+    assert r.returncode == 0, r.stderr
+
+    def lines():
+        out = ctl(host, "vm", "logs", "client").stdout
+        return [l for l in out.splitlines() if l.startswith("demo-b: ")]
+
+    def wait_line(text, after, timeout=120):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            got = lines()
+            if any(text in l for l in got[after:]):
+                return len(got)
+            time.sleep(2)
+        pytest.fail(f"no '{text}' from demo-b; it said: {lines()[-5:]}")
+
+    n = wait_line("hello from demo-a (web)", 0, 240)
+    r = ctl(host, "fw", "set", "client", str(deny))
+    assert r.returncode == 0, r.stderr
+    n = wait_line("no answer from demo-a", n)
+    r = ctl(host, "fw", "set", "client", str(allow))
+    assert r.returncode == 0, r.stderr
+    wait_line("hello from demo-a (web)", n)
+    r = ctl(host, "fw", "get", "client", "--json")
+    assert json.loads(r.stdout)["egress"][0]["hits"] >= 1
+    # A bad policy is refused whole and changes nothing.
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"egress": ["allow proto tcp to label:demo-a port 80", "allow proto tpc"]}')
+    r = ctl(host, "fw", "set", "client", str(bad))
+    assert r.returncode == 1 and "egress[1]" in r.stderr
+    r = ctl(host, "fw", "get", "client", "--json")
+    assert len(json.loads(r.stdout)["egress"]) == 1
+    assert ctl(host, "vm", "stop", "client", "--grace", "5").returncode == 0
+    end = time.monotonic() + 60
+    while "running" in ctl(host, "vm", "ls").stdout.split("client", 1)[1].split("\n")[0]:
+        assert time.monotonic() < end, "client did not stop"
+        time.sleep(1)
+    assert ctl(host, "vm", "rm", "client").returncode == 0
+
+
+def test_interrupted_and_bad_uploads_leave_nothing(host):
+    data = os.urandom(40000)   # one chunk: its base64 fits a line
+    s = Session(host)
+    try:
+        r = s.call("image.begin", {"name": "partial", "size": len(data) * 2,
+                                   "sha256": hashlib.sha256(data * 2).hexdigest()})
+        up = r["result"]["id"]
+        r = s.call("image.chunk", {"id": up, "offset": 0,
+                                   "data": base64.b64encode(data).decode()})
+        assert r["result"]["received"] == len(data)
+        # A chunk at the wrong offset changes nothing.
+        r = s.call("image.chunk", {"id": up, "offset": 5, "data": "QUJD"})
+        assert r["error"]["code"] == -32004
+        r = s.call("image.commit", {"id": up})
+        assert r["error"]["code"] == -32004          # bytes missing
+        # Another session cannot touch this upload.
+        other = Session(host)
+        r = other.call("image.chunk", {"id": up, "offset": len(data), "data": "QUJD"})
+        assert r["error"]["code"] == -32003
+        listed = other.call("image.list")["result"]
+        assert [i["state"] for i in listed if i["name"] == "partial"] == ["uploading"]
+    finally:
+        s.close()       # gone mid-upload
+    end = time.monotonic() + 30
+    while any(i["name"] == "partial" for i in other.call("image.list")["result"]):
+        assert time.monotonic() < end, "the half upload stayed after its session ended"
+        time.sleep(0.5)
+    # A whole upload whose SHA-256 does not match is discarded.
+    r = other.call("image.begin", {"name": "partial", "size": len(data),
+                                   "sha256": "0" * 64})
+    up = r["result"]["id"]
+    r = other.call("image.chunk", {"id": up, "offset": 0, "data": base64.b64encode(data).decode()})
+    assert r["result"]["received"] == len(data)
+    r = other.call("image.commit", {"id": up})
+    assert r["error"]["code"] == -32602 and "sha256 mismatch" in r["error"]["message"]
+    assert not any(i["name"] == "partial" for i in other.call("image.list")["result"])
+    # Bad base64 and data past the size are refused.
+    r = other.call("image.begin", {"name": "tiny", "size": 3, "sha256": hashlib.sha256(b"ABC").hexdigest()})
+    up = r["result"]["id"]
+    assert other.call("image.chunk", {"id": up, "offset": 0, "data": "QU JD"})["error"]["code"] == -32602
+    assert other.call("image.chunk", {"id": up, "offset": 0, "data": "QUJDRA=="})["error"]["code"] == -32602
+    assert other.call("image.chunk", {"id": up, "offset": 0, "data": "QUJD"})["result"]["received"] == 3
+    assert other.call("image.commit", {"id": up})["result"]["size"] == 3
+    assert other.call("image.rm", {"name": "tiny"})["result"] is True
+    other.close()
+
+
+def test_session_limit(host):
+    sessions = [Session(host) for _ in range(4)]
+    try:
+        for s in sessions:
+            assert s.call("rpc.ping")["result"] is not None
+        extra = Session(host)
+        r = extra.call("rpc.ping")
+        assert r["error"]["code"] == -32002 and "too many sessions" in r["error"]["message"]
+        with pytest.raises((ConnectionError, OSError, ssl.SSLError)):
+            extra.call("rpc.ping")
+        extra.close()
+        for s in sessions:      # the four carry on
+            assert s.call("rpc.ping")["result"] is not None
+    finally:
+        for s in sessions:
+            s.close()
+    end = time.monotonic() + 30
+    while True:
+        s = Session(host)
+        r = s.call("rpc.ping")
+        s.close()
+        if "result" in r:
+            break
+        assert time.monotonic() < end, "sessions were not released"
+        time.sleep(1)
+
+
+def test_reboot(host):
+    r = ctl(host, "host", "reboot")
+    assert r.returncode == 2        # needs --yes
+    r = ctl(host, "host", "reboot", "--yes")
+    assert r.returncode == 0, r.stderr
+    host.wait_for(r"bastion: rebooting", 30)
+    assert re.search(r"host: reboot requested by CN=alice, O=Bastion, OU=admin", host.text())
+    # QEMU runs with -no-reboot: the reset ends it.
+    host.proc.wait(60)
+
+
+def test_host_key_made_at_boot():
+    """Without host-cert/host-key in the config the host makes a key and a
+    self-signed certificate at boot and prints its fingerprint; a client
+    that pins that fingerprint can manage the host, one that expects the
+    operator CA's signature cannot."""
+    need("qemu-system-x86_64", "dtc")
+    make("bastion.elf", "test/remote-selfsigned.dtb", "host/bastionctl")
+    h = boot("remote-selfsigned.dtb", "remote-selfsigned")
+    try:
+        h.wait_for(r"remote: JSON-RPC over mutual TLS on TCP port 4443", 180)
+        m = re.search(r"remote: host certificate SHA-256 fingerprint ([0-9A-F:]{95})", h.text())
+        assert m and "made a key and a self-signed certificate" in h.text()
+        printed = m.group(1).replace(":", "").lower()
+        s = Session(h, verify=False)
+        try:
+            der = s.s.getpeercert(binary_form=True)
+            assert hashlib.sha256(der).hexdigest() == printed
+            assert s.call("host.info")["result"]["vmm"] == "svm"
+        finally:
+            s.close()
+        r = ctl(h, "host", "info")
+        assert r.returncode == 3        # not signed by the operator CA
+        r = ctl(h, "host", "info", extra=("--fingerprint", m.group(1)))
+        assert r.returncode == 0 and "svm" in r.stdout, r.stderr
+        r = ctl(h, "host", "info", extra=("--fingerprint", "00" * 32))
+        assert r.returncode == 3 and "fingerprint" in r.stderr
+    finally:
+        stop(h)
