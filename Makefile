@@ -126,6 +126,9 @@ include mk/images.mk
 include mk/media.mk
 
 # ---------------------------------------------------------------- run
+# bastionctl, the management client (mk/bastionctl.mk): `make run` makes
+# throw-away certificates with it.
+include mk/bastionctl.mk
 include mk/run.mk
 
 # ---------------------------------------------------------------- tests
@@ -133,10 +136,10 @@ include mk/guests.mk
 include mk/tests.mk
 include mk/fuzz.mk
 include mk/bench.mk
-# The classifier comparison with DPDK (mk/bench_acl.mk); bastionctl, the
-# management client (mk/bastionctl.mk).
+# The classifier comparison with DPDK (mk/bench_acl.mk); the RPC console's
+# round trips, handshakes and uploads (mk/bench_rpc.mk).
 -include mk/bench_acl.mk
-include mk/bastionctl.mk
+include mk/bench_rpc.mk
 
 deps:
 	@tools/deps.sh

@@ -18,7 +18,7 @@ BASTIONCTL_CFLAGS := -std=gnu11 -O2 -g -I. -Wall -Wextra -Werror -Wno-unused-par
 BASTIONCTL_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 $(BASTIONCTL): $(BASTIONCTL_SRCS) tools/bastionctl/cli.h tools/mkimage/sha256.h \
-		kernel/json.h mk/bastionctl.mk
+		kernel/json.h mk/bastionctl.mk | deps
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(HOSTCC) $(BASTIONCTL_CFLAGS) -o $@ $(BASTIONCTL_SRCS) $(BASTIONCTL_LIBS)

@@ -32,11 +32,46 @@ else
 run: run-$(EMU)
 endif
 
-run-qemu: $(BUILD)/bastion.elf $(BUILD)/bootcfg.dtb $(DEMO_FILES) | deps
+# Remote management in `make run`: with the default config, a throw-away
+# operator CA, an admin certificate and the host's certificate are made in
+# $(BUILD)/run-pki (once; delete the folder for new ones), the config gets
+# them (boot/config/run.dts), and QEMU forwards 127.0.0.1:$(RUN_MGMT_PORT) to
+# the management port. A CONFIG of your own is booted as it is.
+RUN_MGMT_PORT ?= 4443
+RUN_PKI       := $(BUILD)/run-pki
+ifeq ($(CONFIG),boot/config/default.dts)
+RUN_DTB := $(BUILD)/run.dtb
+else
+RUN_DTB := $(BUILD)/bootcfg.dtb
+endif
+RUN_CTL := $(BASTIONCTL) --host 127.0.0.1:$(RUN_MGMT_PORT) --cert $(RUN_PKI)/admin/cert.pem \
+	--key $(RUN_PKI)/admin/key.pem --ca $(RUN_PKI)/ca/ca.pem
+
+$(RUN_PKI)/.stamp: $(BASTIONCTL)
+	$(call say,PKI,$(RUN_PKI))
+	$(Q)rm -rf $(RUN_PKI) && mkdir -p $(RUN_PKI)
+	$(Q)cd $(RUN_PKI) && B=$(abspath $(BASTIONCTL)) && \
+	  $$B pki ca --out ca >/dev/null && \
+	  $$B pki client --ca ca --name operator --role admin --out admin >/dev/null && \
+	  $$B pki client --ca ca --name viewer --role read-only --out read-only >/dev/null && \
+	  $$B pki host --ca ca --name localhost --ip 127.0.0.1 --out host >/dev/null
+	$(Q)touch $@
+
+$(BUILD)/run.dtb: boot/config/run.dts boot/config/default.dts $(RUN_PKI)/.stamp | deps
+	$(call say,DTC,$@)
+	$(Q)dtc -q -i boot/config -i $(RUN_PKI) -I dts -O dtb -o $@ $<
+
+run-qemu: $(BUILD)/bastion.elf $(RUN_DTB) $(DEMO_FILES) $(BASTIONCTL) | deps
+	@echo "Remote management (mutual TLS, throw-away certificates in $(RUN_PKI)),"
+	@echo "once the console says \"remote: JSON-RPC over mutual TLS\", from another terminal:"
+	@echo "  $(RUN_CTL) host info"
+	@echo "  (then vm ls, vm logs demo-b, fw get demo-b, switch ports; bastionctl --help)"
 	$(RUN_QEMU) $(RUN_QEMU_ARGS) --kernel $(BUILD)/bastion.elf \
-		--module $(BUILD)/bootcfg.dtb bootcfg \
+		--module $(RUN_DTB) bootcfg \
 		$(foreach m,$(DEMO_MODULES),--module $(subst :, ,$(m))) \
-		--append $(call media_shq,$(CMDLINE))
+		--append $(call media_shq,$(CMDLINE)) -- \
+		-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(RUN_MGMT_PORT)-10.0.2.15:4443 \
+		-device virtio-net-pci,netdev=n0
 
 run-bochs: $(ISO) | deps
 	$(RUN_BOCHS) --iso $(ISO) --smp $(SMP) --mem $(MEM)
