@@ -42,7 +42,7 @@
 #define MEMP_NUM_ALTCP_PCB		(2 * (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN))
 #define MEMP_NUM_UDP_PCB		2	/* the DHCP client */
 #define MEMP_NUM_TCP_SEG		128	/* >= TCP_SND_QUEUELEN (64) */
-#define PBUF_POOL_SIZE			32	/* received frames in flight */
+#define PBUF_POOL_SIZE			64	/* received frames in flight: > TCP_WND */
 
 /* ---------------------------------------------------------- interfaces */
 
@@ -75,12 +75,13 @@
 
 /* ---------------------------------------------------------- TCP */
 
-/* Windows of 16 segments (23 KiB): above one full TLS record (16 KiB),
- * without which altcp_tls can stall waiting for a record the window
- * cannot hold, and roomy for image uploads; below 64 KiB, so no window
- * scaling. */
+/* A receive window of 40 segments (57 KiB): above one full TLS record
+ * (16 KiB), without which altcp_tls can stall waiting for a record the
+ * window cannot hold, and above one upload chunk (a 44 KB line), so a
+ * chunk arrives in one round trip; below 64 KiB, so no window scaling.
+ * The send buffer: 16 segments (23 KiB). */
 #define TCP_MSS				1460
-#define TCP_WND				(16 * TCP_MSS)
+#define TCP_WND				(40 * TCP_MSS)
 #define TCP_SND_BUF			(16 * TCP_MSS)
 /* Out-of-order segments held per connection: at most these, so one peer
  * cannot hold the whole PBUF_POOL. */
