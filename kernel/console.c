@@ -482,16 +482,29 @@ static int rules_param(struct rpc_call *c, const char *key, struct fw_rule *out,
 	return 0;
 }
 
-/* fw.set: replaces one or both directions of a VM port's policy. Every
- * rule is checked before anything changes; connections the new policy no
- * longer allows are cut (net/switch.h). */
+static void put_name(void *ctx, const char *port)
+{
+	jw_str(ctx, port);
+}
+
+/* fw.set: replaces one or both directions of a VM port's policy, or of
+ * every VM port with a label (a group, all or none). Every rule is
+ * checked before anything changes; connections the new policy no longer
+ * allows are cut (net/switch.h). */
 static int m_fw_set(struct rpc_call *c)
 {
-	char name[VM_NAME_MAX];
+	char name[VM_NAME_MAX], label[SW_NAME_MAX];
+	bool by_label = has_str(c, "label");
+	struct jw *w = rpc_result(c);
+	struct jw_mark mark;
 	size_t n[2];
-	int r[2];
+	int r[2], e;
 
+	if (by_label == has_str(c, "name"))
+		return rpc_fail(c, RPC_ERR_PARAMS, "give name (a VM) or label (a group), not both");
 	str_param(c, "name", name, sizeof(name));
+	if (by_label && !clean_str(c, "label", label, sizeof(label)))
+		return rpc_fail(c, RPC_ERR_PARAMS, "label: 1..31 of a-z 0-9 -");
 	r[0] = rules_param(c, "ingress", set_rules[0], &n[0]);
 	if (r[0] < 0)
 		return r[0];
@@ -500,17 +513,29 @@ static int m_fw_set(struct rpc_call *c)
 		return r[1];
 	if (r[0] && r[1])
 		return rpc_fail(c, RPC_ERR_PARAMS, "give ingress, egress or both (lists of rules)");
-	{
-		int e = vnet_policy_replace(name, r[0] ? NULL : set_rules[0], n[0],
-					    r[1] ? NULL : set_rules[1], n[1]);
-
-		if (e == -ENOENT)
-			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no switch port named that");
+	if (!by_label) {
+		e = vnet_policy_replace(name, r[0] ? NULL : set_rules[0], n[0],
+					r[1] ? NULL : set_rules[1], n[1]);
+		if (!e)
+			jw_bool(w, true);
+	} else {
+		mark = jw_mark(w);
+		jw_obj_begin(w);
+		jw_key(w, "ports");
+		jw_arr_begin(w);
+		e = vnet_policy_replace_label(label, r[0] ? NULL : set_rules[0], n[0],
+					      r[1] ? NULL : set_rules[1], n[1], put_name, w);
+		jw_arr_end(w);
+		jw_obj_end(w);
 		if (e)
-			return rpc_fail(c, e == -ENOMEM || e == -ENOSPC ? RPC_ERR_LIMIT : RPC_ERR_PARAMS,
-					"policy not replaced (%d): nothing changed", e);
+			jw_rollback(w, mark);
 	}
-	jw_bool(rpc_result(c), true);
+	if (e == -ENOENT)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, by_label ? "no VM port has that label" :
+				"no switch port named that");
+	if (e)
+		return rpc_fail(c, e == -ENOMEM || e == -ENOSPC ? RPC_ERR_LIMIT : RPC_ERR_PARAMS,
+				"policy not replaced (%d): nothing changed", e);
 	return 0;
 }
 
@@ -757,7 +782,8 @@ static int m_host_reboot(struct rpc_call *c)
 }
 
 static const struct rpc_param fw_set_params[] = {
-	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
+	{ "name", RPC_P_STR, 0, 1, 31 },
+	{ "label", RPC_P_STR, 0, 1, 31 },
 	{ "ingress", RPC_P_ARR, 0, 0, 256 },
 	{ "egress", RPC_P_ARR, 0, 0, 256 },
 	{ NULL, 0, 0, 0, 0 },

@@ -364,6 +364,88 @@ out:
 	return r;
 }
 
+static bool has_label(const struct sw_port_cfg *pc, const char *label)
+{
+	for (uint32_t i = 0; i < pc->nlabels; i++)
+		if (!strncmp(pc->labels[i], label, SW_NAME_MAX))
+			return true;
+	return false;
+}
+
+int vnet_policy_replace_label(const char *label, const struct fw_rule *in, size_t nin,
+			      const struct fw_rule *out_rules, size_t nout,
+			      void (*fn)(void *ctx, const char *port), void *ctx)
+{
+	static struct sw_port_cfg pc;
+	static struct {
+		uint32_t id, old_in, old_out, new_in, new_out;
+		bool switched;
+	} m[SW_MAX_PORTS];
+	uint32_t n = 0, i;
+	uint64_t f;
+	int r = 0;
+
+	if (!task)
+		return -ENODEV;
+	f = spin_lock_irqsave(&sw_lock);
+	/* The members, and new policies for each (made first: if any cannot
+	 * be made, nothing changes). */
+	for (unsigned v = 0; v < SW_MAX_PORTS && !r; v++) {
+		if (!vports[v] || sw_port_get(sw, vports[v]->id, &pc) || pc.kind != SW_PORT_VM ||
+		    !has_label(&pc, label))
+			continue;
+		memset(&m[n], 0, sizeof(m[n]));
+		m[n].id = vports[v]->id;
+		m[n].old_in = pc.policy_in;
+		m[n].old_out = pc.policy_out;
+		if (in)
+			r = policy_new(in, nin, &m[n].new_in);
+		if (!r && out_rules)
+			r = policy_new(out_rules, nout, &m[n].new_out);
+		n++;
+	}
+	if (!r && !n)
+		r = -ENOENT;
+	/* Then every member switches; a refusal puts back those that did. */
+	for (i = 0; !r && i < n; i++) {
+		r = sw_port_get(sw, m[i].id, &pc);
+		if (in)
+			pc.policy_in = m[i].new_in;
+		if (out_rules)
+			pc.policy_out = m[i].new_out;
+		r = r ? r : sw_port_set(sw, &pc, &m[i].id);
+		m[i].switched = !r;
+	}
+	for (i = 0; i < n; i++) {
+		bool keep_new = !r;
+
+		if (!keep_new && m[i].switched && !sw_port_get(sw, m[i].id, &pc)) {
+			pc.policy_in = m[i].old_in;
+			pc.policy_out = m[i].old_out;
+			sw_port_set(sw, &pc, &m[i].id);
+		}
+		if (keep_new) {
+			if (in && m[i].old_in)
+				sw_policy_remove(sw, m[i].old_in);
+			if (out_rules && m[i].old_out)
+				sw_policy_remove(sw, m[i].old_out);
+		} else {
+			if (m[i].new_in)
+				sw_policy_remove(sw, m[i].new_in);
+			if (m[i].new_out)
+				sw_policy_remove(sw, m[i].new_out);
+		}
+	}
+	sw_reclaim(sw);
+	if (!r && fn)
+		for (unsigned v = 0; v < SW_MAX_PORTS; v++)
+			for (i = 0; i < n; i++)
+				if (vports[v] && vports[v]->id == m[i].id)
+					fn(ctx, vports[v]->name);
+	spin_unlock_irqrestore(&sw_lock, f);
+	return r;
+}
+
 int vnet_port_stats(const char *name, struct sw_port_stats *st)
 {
 	uint32_t id;

@@ -58,6 +58,14 @@ void vnet_port_remove(uint32_t port);
  * -ENOSPC, -ENOMEM. */
 int vnet_policy_replace(const char *port, const struct fw_rule *in, size_t nin,
 			const struct fw_rule *out, size_t nout);
+/* The same for every VM port carrying label (a group): new policies for
+ * all of them, or, if any cannot be made or set, no change at all. fn
+ * gets each member's name (under the switch lock: no vnet_* calls).
+ * Returns 0, -ENOENT (no VM port has the label), -ENOSPC, -ENOMEM,
+ * -EINVAL. */
+int vnet_policy_replace_label(const char *label, const struct fw_rule *in, size_t nin,
+			      const struct fw_rule *out, size_t nout,
+			      void (*fn)(void *ctx, const char *port), void *ctx);
 /* A frame sent by the VM on port. Any context; dropped (and counted)
  * when the input ring is full. */
 void vnet_tx(uint32_t port, const void *frame, size_t len);

@@ -261,8 +261,11 @@ def test_policy_replaced_over_the_network_takes_effect(host, tmp_path):
         pytest.fail(f"no '{text}' from demo-b; it said: {lines()[-5:]}")
 
     n = wait_line("hello from demo-a (web)", 0, 240)
-    r = ctl(host, "fw", "set", "client", str(deny))
-    assert r.returncode == 0, r.stderr
+    # By group: every VM with the label demo-b (here only the client).
+    r = ctl(host, "fw", "set-group", "demo-b", str(deny))
+    assert r.returncode == 0 and r.stdout.strip() == "replaced on: client", r.stderr
+    r = ctl(host, "fw", "set-group", "nobody-has-this", str(deny))
+    assert r.returncode == 1 and "-32003" in r.stderr
     n = wait_line("no answer from demo-a", n)
     r = ctl(host, "fw", "set", "client", str(allow))
     assert r.returncode == 0, r.stderr

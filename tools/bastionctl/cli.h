@@ -98,7 +98,7 @@ enum verb_id {
 	VB_HOST_INFO, VB_VM_LS, VB_VM_LOGS, VB_VM_RUN, VB_VM_START, VB_VM_STOP,
 	VB_VM_RM, VB_VM_STATS, VB_VM_UPLOAD, VB_FW_GET, VB_FW_SET,
 	VB_SWITCH_PORTS, VB_LOG_TAIL, VB_RAW, VB_PKI_CA, VB_PKI_CLIENT,
-	VB_PKI_HOST, VB_IMAGE_LS, VB_IMAGE_RM, VB_HOST_REBOOT, VB_COUNT
+	VB_PKI_HOST, VB_IMAGE_LS, VB_IMAGE_RM, VB_HOST_REBOOT, VB_FW_SET_GROUP, VB_COUNT
 };
 
 enum {
@@ -254,6 +254,9 @@ int show_json(FILE *f, const struct json_doc *d, int r);
  * the text of a policy file. Returns 0, or -EINVAL with a message. */
 int policy_params(const char *name, char *text, size_t len, char *out, size_t outlen,
 		  char *err, size_t errlen);
+/* The same with {KEY_NAME: NAME} ("label" for a group). */
+int policy_params_for(const char *key_name, const char *name, char *text, size_t len,
+		      char *out, size_t outlen, char *err, size_t errlen);
 
 /* Bytes of cur that are new after prev, both tails of one growing stream
  * (vm.console): the longest suffix of prev that starts cur is skipped. */

@@ -339,6 +339,12 @@ static int pfail(char *err, size_t errlen, const char *fmt, ...)
 int policy_params(const char *name, char *text, size_t len, char *out, size_t outlen,
 		  char *err, size_t errlen)
 {
+	return policy_params_for("name", name, text, len, out, outlen, err, errlen);
+}
+
+int policy_params_for(const char *key_name, const char *name, char *text, size_t len,
+		      char *out, size_t outlen, char *err, size_t errlen)
+{
 	static const char *const dirs[] = { "ingress", "egress" };
 	static struct json_tok toks[4096];
 	struct json_doc d;
@@ -360,7 +366,7 @@ int policy_params(const char *name, char *text, size_t len, char *out, size_t ou
 	}
 	jw_init(&w, out, outlen);
 	jw_obj_begin(&w);
-	jw_key(&w, "name");
+	jw_key(&w, key_name);
 	jw_str(&w, name);
 	for (int i = 0; i < 2; i++) {
 		int a = json_get(&d, 0, dirs[i]), r, n = 0;

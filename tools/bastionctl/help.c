@@ -143,6 +143,15 @@ const struct verb verbs[VB_COUNT] = {
 	NULL,
 	"echo '{\"egress\":[\"allow tcp to 10.0.0.2 port 80\"]}' > p.json\n"
 	"bastionctl fw set demo-b p.json" },
+[VB_FW_SET_GROUP] = { "fw", "set-group", 2, 2, C, VB_FW_SET_GROUP,
+	"fw set-group LABEL POLICY.json",
+	"replace the firewall policy of every VM with a label",
+	"Calls fw.set with {\"label\": LABEL}: the policy file (as for fw set)\n"
+	"replaces the policy of every VM whose port carries LABEL, all of them\n"
+	"or, if one cannot be changed, none. Prints the VMs it changed. VMs\n"
+	"created later with the label get their own policy (vm run --policy).",
+	NULL,
+	"bastionctl fw set-group web web-policy.json" },
 [VB_SWITCH_PORTS] = { "switch", "ports", 0, 0, C, VB_SWITCH_PORTS,
 	"switch ports",
 	"show the virtual switch's ports",

@@ -351,7 +351,8 @@ static int v_fw_get(struct client *cl, const struct verb_args *a)
 }
 
 
-static int v_fw_set(struct client *cl, const struct verb_args *a)
+/* fw set and fw set-group: a policy file for a VM or a label. */
+static int fw_set(struct client *cl, const struct verb_args *a, const char *key, show_fn show)
 {
 	size_t len, cap = RPC_LINE_MAX;
 	char *text = read_file(a->pos[1], &len), *p, err[200];
@@ -362,16 +363,44 @@ static int v_fw_set(struct client *cl, const struct verb_args *a)
 		return EXIT_USAGE;
 	}
 	p = malloc(cap);
-	if (!p || policy_params(a->pos[0], text, len, p, cap, err, sizeof(err))) {
+	if (!p || policy_params_for(key, a->pos[0], text, len, p, cap, err, sizeof(err))) {
 		fprintf(stderr, "bastionctl: %s: %s\n", a->pos[1], p ? err : "out of memory");
 		free(text);
 		free(p);
 		return EXIT_USAGE;
 	}
-	r = call(cl, "fw.set", p, show_ok);
+	r = call(cl, "fw.set", p, show);
 	free(text);
 	free(p);
 	return r;
+}
+
+static int v_fw_set(struct client *cl, const struct verb_args *a)
+{
+	return fw_set(cl, a, "name", show_ok);
+}
+
+static int show_group(FILE *f, const struct json_doc *d, int r)
+{
+	int ports = json_get(d, r, "ports"), p;
+
+	if (!json_is(d, ports, JSON_ARRAY))
+		return -EINVAL;
+	fprintf(f, "replaced on:");
+	for (p = json_first(d, ports); p >= 0; p = json_next(d, ports, p)) {
+		const char *name;
+
+		if (json_str(d, p, JSON_MAX_STRING, &name, NULL))
+			return -EINVAL;
+		fprintf(f, " %s", name);
+	}
+	fprintf(f, "\n");
+	return 0;
+}
+
+static int v_fw_set_group(struct client *cl, const struct verb_args *a)
+{
+	return fw_set(cl, a, "label", show_group);
 }
 
 static int v_switch_ports(struct client *cl, const struct verb_args *a)
@@ -551,6 +580,7 @@ static const verb_fn verb_fns[VB_COUNT] = {
 	[VB_IMAGE_LS] = v_image_ls,
 	[VB_IMAGE_RM] = v_image_rm,
 	[VB_HOST_REBOOT] = v_host_reboot,
+	[VB_FW_SET_GROUP] = v_fw_set_group,
 };
 
 int verb_run(struct client *cl, const struct verb_args *a)
