@@ -81,6 +81,49 @@ static void audit(void *ctx, const struct rpc_audit *a)
 		a->message ? a->message : "");
 }
 
+static struct vm_info scratch_vi;	/* the console task is the only caller */
+
+/* host.info's VM count, VM exits by reason (summed over the VMs that
+ * exist), remote sessions and uploaded images. */
+static void host_info_more(void *ctx, struct jw *w)
+{
+	static uint64_t exits[VM_EXIT_COUNT];
+	unsigned vms = 0, running = 0;
+
+	(void)ctx;
+	memset(exits, 0, sizeof(exits));
+	for (uint32_t s = 0; s < VM_SLOTS; s++) {
+		if (vm_get_info(s, &scratch_vi))
+			continue;
+		vms++;
+		running += !strcmp(scratch_vi.state, "running");
+		for (int e = 0; e < VM_EXIT_COUNT; e++)
+			exits[e] += scratch_vi.exits[e];
+	}
+	jw_key(w, "vms");
+	jw_obj_begin(w);
+	jw_key(w, "total");
+	jw_uint(w, vms);
+	jw_key(w, "running");
+	jw_uint(w, running);
+	jw_obj_end(w);
+	jw_key(w, "exits");
+	jw_obj_begin(w);
+	for (int e = 0; e < VM_EXIT_COUNT; e++)
+		if (exits[e]) {
+			jw_key(w, vm_exit_name((enum vm_exit_code)e));
+			jw_uint(w, exits[e]);
+		}
+	jw_obj_end(w);
+	jw_key(w, "remote_sessions");
+	jw_uint(w, remote_sessions());
+	jw_key(w, "images");
+	jw_obj_begin(w);
+	jw_key(w, "bytes");
+	jw_uint(w, img_bytes());
+	jw_obj_end(w);
+}
+
 static void put_vm(struct jw *w, const struct vm_info *vi)
 {
 	jw_obj_begin(w);
@@ -109,8 +152,6 @@ static int find(const char *name, struct vm_info *vi)
 			return 0;
 	return -ENOENT;
 }
-
-static struct vm_info scratch_vi;	/* the console task is the only caller */
 
 static int m_vm_list(struct rpc_call *c)
 {
@@ -869,7 +910,7 @@ static const struct rpc_method vm_methods[] = {
 
 static const struct rpc_table vm_table = { vm_methods, ARRAY_SIZE(vm_methods) };
 static const struct rpc_table *const tables[] = { &rpc_core_table, &vm_table };
-static const struct rpc_host_ops ops = { host_info, log_tail_op, now_ms, audit };
+static const struct rpc_host_ops ops = { host_info, log_tail_op, now_ms, audit, host_info_more };
 static const struct rpc_server server = { tables, ARRAY_SIZE(tables), &ops, NULL };
 
 static int serial_write(void *io, const void *buf, size_t len)

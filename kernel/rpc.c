@@ -663,6 +663,8 @@ static int m_host_info(struct rpc_call *c)
 		if (hi.protections & (1u << i))
 			jw_str(w, prot[i]);
 	jw_arr_end(w);
+	if (srv->ops->host_info_more)
+		srv->ops->host_info_more(srv->ctx, w);
 	jw_obj_end(w);
 	return 0;
 }

@@ -153,6 +153,8 @@ struct rpc_host_ops {
 	size_t (*log_tail)(void *ctx, char *buf, size_t len, unsigned lines);
 	uint64_t (*now_ms)(void *ctx);
 	void (*audit)(void *ctx, const struct rpc_audit *a);
+	/* More members of host.info's object (key, value pairs). */
+	void (*host_info_more)(void *ctx, struct jw *w);
 };
 
 struct rpc_server {

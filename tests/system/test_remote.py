@@ -156,6 +156,10 @@ def test_host_info(host):
     info = json.loads(r.stdout)
     assert info["vmm"] == "svm" and info["cpus"] == 2
     assert "nx" in info["protections"] and "w^x" in info["protections"]
+    assert info["vms"] == {"total": 1, "running": 1}       # the web VM
+    assert info["exits"]["io"] > 0 and info["remote_sessions"] == 1
+    r = ctl(host, "host", "info")
+    assert re.search(r"VMS +1, 1 running", r.stdout) and "EXITS" in r.stdout
     # The session was opened with the client certificate's identity.
     host.wait_for(r"remote: 10\.0\.2\.2:\d+ session of CN=alice, O=Bastion, OU=admin \(admin\)", 10)
 

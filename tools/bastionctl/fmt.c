@@ -159,6 +159,21 @@ int show_host_info(FILE *f, const struct json_doc *d, int r)
 				fprintf(f, " %s", s);
 		fputc('\n', f);
 	}
+	m = json_get(d, r, "vms");
+	if (m >= 0 && !json_get_int(d, m, "total", 0, INT64_MAX, &total) &&
+	    !json_get_int(d, m, "running", 0, INT64_MAX, &up))
+		fprintf(f, "VMS          %lld, %lld running\n", (long long)total, (long long)up);
+	p = json_get(d, r, "exits");
+	if (json_is(d, p, JSON_OBJECT)) {
+		fputs("EXITS       ", f);
+		for (t = json_first(d, p); t >= 0; t = json_next(d, p, t))
+			if (!json_str(d, t, JSON_MAX_STRING, &s, NULL) &&
+			    !json_int(d, t + 1, 0, INT64_MAX, &total))
+				fprintf(f, " %s=%lld", s, (long long)total);
+		fputc('\n', f);
+	}
+	if (!json_get_int(d, r, "remote_sessions", 0, INT64_MAX, &total))
+		fprintf(f, "SESSIONS     %lld remote\n", (long long)total);
 	return 0;
 }
 
