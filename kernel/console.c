@@ -16,6 +16,7 @@
 #include "kernel/bootcfg.h"
 #include "kernel/console.h"
 #include "kernel/crypto.h"
+#include "kernel/fetch.h"
 #include "kernel/fmt.h"
 #include "kernel/imgstore.h"
 #include "kernel/json.h"
@@ -629,15 +630,12 @@ static int hexval(char ch)
 	return -1;
 }
 
-static int m_image_begin(struct rpc_call *c)
+/* name and sha256 of image.begin and image.fetch: 0 or an RPC error. */
+static int name_sha(struct rpc_call *c, char name[IMG_NAME_MAX + 1], uint8_t sha[SHA256_LEN])
 {
-	char name[IMG_NAME_MAX + 1], id[IMG_ID_MAX], hex[65];
-	uint8_t sha[SHA256_LEN];
-	int64_t size = 0;
-	size_t dummy;
-	int r;
+	char hex[65];
 
-	if (!clean_str(c, "name", name, sizeof(name)) || !clean_str(c, "sha256", hex, sizeof(hex)))
+	if (!clean_str(c, "name", name, IMG_NAME_MAX + 1) || !clean_str(c, "sha256", hex, sizeof(hex)))
 		return rpc_fail(c, RPC_ERR_PARAMS, "name: 1..63 of a-z 0-9 . _ -; sha256: 64 hex digits");
 	for (int i = 0; i < SHA256_LEN; i++) {
 		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
@@ -646,9 +644,26 @@ static int m_image_begin(struct rpc_call *c)
 			return rpc_fail(c, RPC_ERR_PARAMS, "sha256: 64 lower-case hex digits");
 		sha[i] = (uint8_t)(hi << 4 | lo);
 	}
+	return 0;
+}
+
+static int m_image_begin(struct rpc_call *c)
+{
+	char name[IMG_NAME_MAX + 1], id[IMG_ID_MAX];
+	uint8_t sha[SHA256_LEN];
+	int64_t size = 0;
+	size_t dummy;
+	int r;
+
+	r = name_sha(c, name, sha);
+	if (r)
+		return r;
 	rpc_param_int(c, "size", &size);
 	if (modules && modules(name, &dummy))
 		return rpc_fail(c, RPC_ERR_CONFLICT, "a boot module is named \"%s\"", name);
+	if (fetch_busy(name))
+		return rpc_fail(c, RPC_ERR_CONFLICT, "an image named \"%s\" is being fetched", name);
+	fetch_forget(name);	/* a failed fetch of the name is superseded */
 	r = img_begin(name, (uint64_t)size, sha, rpc_session_of(c), id);
 	if (r == -EINVAL)
 		return rpc_fail(c, RPC_ERR_PARAMS, "name: 1..63 of a-z 0-9 . _ -");
@@ -663,6 +678,44 @@ static int m_image_begin(struct rpc_call *c)
 	jw_obj_begin(rpc_result(c));
 	jw_key(rpc_result(c), "id");
 	jw_str(rpc_result(c), id);
+	jw_obj_end(rpc_result(c));
+	return 0;
+}
+
+/* image.fetch: the host downloads the image itself (kernel/fetch.h). */
+static int m_image_fetch(struct rpc_call *c)
+{
+	char name[IMG_NAME_MAX + 1], url[512], err[96];
+	uint8_t sha[SHA256_LEN];
+	size_t dummy;
+	int r;
+
+	r = name_sha(c, name, sha);
+	if (r)
+		return r;
+	if (!clean_str(c, "url", url, sizeof(url)))
+		return rpc_fail(c, RPC_ERR_PARAMS, "url: http://A.B.C.D[:PORT]/PATH");
+	for (size_t i = 0; name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '.' || name[i] == '_' || name[i] == '-'))
+			return rpc_fail(c, RPC_ERR_PARAMS, "name: 1..63 of a-z 0-9 . _ -");
+	if (modules && modules(name, &dummy))
+		return rpc_fail(c, RPC_ERR_CONFLICT, "a boot module is named \"%s\"", name);
+	r = fetch_start(name, url, sha, err, sizeof(err));
+	if (r == -EINVAL)
+		return rpc_fail(c, RPC_ERR_PARAMS, "url: %s", err);
+	if (r == -EEXIST)
+		return rpc_fail(c, RPC_ERR_CONFLICT, "an image named \"%s\" exists or is being "
+				"uploaded or fetched", name);
+	if (r == -EBUSY)
+		return rpc_fail(c, RPC_ERR_LIMIT, "%u fetches at once at most", FETCH_AT_ONCE);
+	if (r)
+		return rpc_fail(c, RPC_ERR_INTERNAL, "cannot fetch: %s", err);
+	jw_obj_begin(rpc_result(c));
+	jw_key(rpc_result(c), "name");
+	jw_str(rpc_result(c), name);
+	jw_key(rpc_result(c), "state");
+	jw_str(rpc_result(c), "fetching");
 	jw_obj_end(rpc_result(c));
 	return 0;
 }
@@ -777,6 +830,8 @@ static void put_img(void *ctx, const char *name, uint64_t size, uint64_t receive
 {
 	struct jw *w = ctx;
 
+	if (fetch_busy(name))
+		return;		/* listed by put_fetch */
 	jw_obj_begin(w);
 	jw_key(w, "name");
 	jw_str(w, name);
@@ -791,10 +846,32 @@ static void put_img(void *ctx, const char *name, uint64_t size, uint64_t receive
 	jw_obj_end(w);
 }
 
+static void put_fetch(void *ctx, const char *name, const char *state, uint64_t received,
+		      uint64_t size, const char *error)
+{
+	struct jw *w = ctx;
+
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "size");
+	jw_uint(w, size);
+	jw_key(w, "state");
+	jw_str(w, state);
+	jw_key(w, "received");
+	jw_uint(w, received);
+	if (error && *error) {
+		jw_key(w, "error");
+		jw_str(w, error);
+	}
+	jw_obj_end(w);
+}
+
 static int m_image_list(struct rpc_call *c)
 {
 	jw_arr_begin(rpc_result(c));
 	img_walk(put_img, rpc_result(c));
+	fetch_walk(put_fetch, rpc_result(c));
 	jw_arr_end(rpc_result(c));
 	return 0;
 }
@@ -803,8 +880,8 @@ static int m_image_rm(struct rpc_call *c)
 {
 	char name[IMG_NAME_MAX + 1];
 
-	if (!clean_str(c, "name", name, sizeof(name)) || img_remove(name))
-		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no uploaded image named that");
+	if (!clean_str(c, "name", name, sizeof(name)) || (img_remove(name) && fetch_forget(name)))
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no uploaded image (or failed fetch) named that");
 	jw_bool(rpc_result(c), true);
 	return 0;
 }
@@ -877,6 +954,13 @@ static const struct rpc_param img_chunk_params[] = {
 	{ NULL, 0, 0, 0, 0 },
 };
 
+static const struct rpc_param img_fetch_params[] = {
+	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, IMG_NAME_MAX },
+	{ "url", RPC_P_STR, RPC_P_REQUIRED, 8, 511 },
+	{ "sha256", RPC_P_STR, RPC_P_REQUIRED, 64, 64 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
 static const struct rpc_param img_id_params[] = {
 	{ "id", RPC_P_STR, RPC_P_REQUIRED, 1, IMG_ID_MAX - 1 },
 	{ NULL, 0, 0, 0, 0 },
@@ -904,6 +988,7 @@ static const struct rpc_method vm_methods[] = {
 	{ .name = "image.commit", .fn = m_image_commit, .flags = RPC_MUTATING, .params = img_id_params },
 	{ .name = "image.abort", .fn = m_image_abort, .flags = RPC_MUTATING, .params = img_id_params },
 	{ .name = "image.list", .fn = m_image_list },
+	{ .name = "image.fetch", .fn = m_image_fetch, .flags = RPC_MUTATING, .params = img_fetch_params },
 	{ .name = "image.rm", .fn = m_image_rm, .flags = RPC_MUTATING, .params = img_name_params },
 	{ .name = "host.reboot", .fn = m_host_reboot, .flags = RPC_MUTATING },
 };

@@ -127,6 +127,22 @@ int img_chunk(const char *id, const void *owner, uint64_t offset,
 	return 0;
 }
 
+int img_write(const char *id, const void *owner, const void *data, size_t len,
+	      uint64_t *received)
+{
+	struct img *m = upload(id, owner);
+
+	if (!m)
+		return -ENOENT;
+	if (len > m->size - m->received)
+		return -EFBIG;
+	memcpy(m->data + m->received, data, len);
+	crypto_sha256_update(m->hash, data, len);
+	m->received += len;
+	*received = m->received;
+	return 0;
+}
+
 int img_commit(const char *id, const void *owner, char name[IMG_NAME_MAX + 1])
 {
 	struct img *m = upload(id, owner);
@@ -163,6 +179,11 @@ void img_abort_owner(const void *owner)
 	for (int i = 0; i < IMG_SLOTS; i++)
 		if (imgs[i].used && !imgs[i].committed && imgs[i].owner == owner)
 			drop(&imgs[i]);
+}
+
+bool img_exists(const char *name)
+{
+	return by_name(name) != NULL;
 }
 
 const void *img_get(const char *name, size_t *len)

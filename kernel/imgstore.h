@@ -35,6 +35,11 @@ int img_begin(const char *name, uint64_t size, const uint8_t sha256[32],
 int img_chunk(const char *id, const void *owner, uint64_t offset,
 	      const char *b64, size_t b64_len, uint64_t *received);
 
+/* Appends raw bytes (a fetch's body). Returns 0 and *received, -ENOENT,
+ * -EFBIG (past the size; nothing changes). */
+int img_write(const char *id, const void *owner, const void *data, size_t len,
+	      uint64_t *received);
+
 /* Finishes an upload; name gets the image's name. Returns 0 (the image
  * is usable), -ENOENT, -EAGAIN (bytes missing; nothing changes), -EBADMSG
  * (SHA-256 mismatch: the upload is discarded). */
@@ -44,6 +49,9 @@ int img_commit(const char *id, const void *owner, char name[IMG_NAME_MAX + 1]);
  * upload of owner. */
 int img_abort(const char *id, const void *owner);
 void img_abort_owner(const void *owner);
+
+/* Whether an image or an upload of that name exists. */
+bool img_exists(const char *name);
 
 /* A committed image: its bytes, or NULL. */
 const void *img_get(const char *name, size_t *len);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "lwip/altcp.h"
+#include "lwip/altcp_tcp.h"
 #include "lwip/altcp_tls.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
@@ -176,6 +177,7 @@ uint32_t netstack_if_addr(void)
 
 struct ns_conn {
 	struct altcp_pcb *pcb;		/* NULL once lwIP freed it or we closed it */
+	const struct ns_listen_ops *ops;
 	void *user;
 	struct pbuf *held;		/* received, not yet taken by the owner */
 	unsigned busy;			/* in one of our callbacks */
@@ -184,7 +186,7 @@ struct ns_conn {
 
 static void conn_close(struct ns_conn *c);
 
-static const struct ns_listen_ops *lops;
+static const struct ns_listen_ops *lops;	/* the TLS listener's */
 static void *larg;
 
 static void conn_free(struct ns_conn *c)
@@ -210,7 +212,7 @@ static void deliver(struct ns_conn *c)
 	while (c->held && !c->closed) {
 		struct pbuf *p = c->held;
 		u16_t len = p->len;
-		size_t took = lops->recv(c->user, p->payload, len);
+		size_t took = c->ops->recv(c->user, p->payload, len);
 
 		if (took > len)
 			took = len;
@@ -226,13 +228,14 @@ static void deliver(struct ns_conn *c)
 /* The connection is over from lwIP's side; pcb is freed or being freed. */
 static void conn_gone(struct ns_conn *c)
 {
+	const struct ns_listen_ops *ops = c->ops;
 	void *user = c->user;
 
 	c->pcb = NULL;
 	c->closed = true;
 	if (!c->busy)
 		conn_free(c);
-	lops->gone(user);
+	ops->gone(user);
 }
 
 static void on_err(void *arg, err_t err)
@@ -285,7 +288,7 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 	if (!c || c->closed)
 		return ERR_OK;
 	c->busy++;
-	lops->sent(c->user);	/* room for answers first, then more requests */
+	c->ops->sent(c->user);	/* room for answers first, then more requests */
 	deliver(c);
 	conn_leave(c);
 	return ERR_OK;
@@ -299,7 +302,7 @@ static err_t on_poll(void *arg, struct altcp_pcb *pcb)
 	if (!c || c->closed)
 		return ERR_OK;
 	c->busy++;
-	lops->poll(c->user);
+	c->ops->poll(c->user);
 	deliver(c);
 	conn_leave(c);
 	return ERR_OK;
@@ -318,6 +321,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 		return ERR_ABRT;
 	}
 	c->pcb = pcb;
+	c->ops = lops;
 	c->busy = 1;
 	c->user = lops->accept(larg, c, altcp_tls_context(pcb));
 	c->busy = 0;
@@ -367,6 +371,55 @@ int netstack_tls_listen(uint16_t port, const char *cert, size_t cert_len,
 	lops = ops;
 	larg = arg;
 	altcp_accept(l, on_accept);
+	return 0;
+}
+
+/* ------------------------------------------------------------ TCP client */
+
+static err_t on_connected(void *arg, struct altcp_pcb *pcb, err_t err)
+{
+	struct ns_conn *c = arg;
+
+	(void)pcb;
+	if (!c || c->closed || err != ERR_OK)
+		return ERR_OK;
+	c->busy++;
+	c->ops->sent(c->user);		/* writable: the owner sends its request */
+	conn_leave(c);
+	return ERR_OK;
+}
+
+int ns_tcp_connect(uint32_t addr, uint16_t port, const struct ns_listen_ops *ops, void *user,
+		   struct ns_conn **out)
+{
+	struct ns_conn *c;
+	struct altcp_pcb *pcb;
+	ip_addr_t ip;
+
+	if (!if_up)
+		return -ENETDOWN;
+	c = kzalloc(sizeof(*c));
+	pcb = c ? altcp_tcp_new_ip_type(IPADDR_TYPE_V4) : NULL;
+	if (!pcb) {
+		kfree(c);
+		return -ENOMEM;
+	}
+	c->pcb = pcb;
+	c->ops = ops;
+	c->user = user;
+	altcp_arg(pcb, c);
+	altcp_recv(pcb, on_recv);
+	altcp_sent(pcb, on_sent);
+	altcp_err(pcb, on_err);
+	altcp_poll(pcb, on_poll, 1);
+	ip_addr_set_ip4_u32(&ip, lwip_htonl(addr));
+	if (altcp_connect(pcb, &ip, port, on_connected) != ERR_OK) {
+		altcp_arg(pcb, NULL);
+		altcp_abort(pcb);
+		kfree(c);
+		return -ENOMEM;
+	}
+	*out = c;
 	return 0;
 }
 

@@ -69,6 +69,13 @@ int netstack_tls_listen(uint16_t port, const char *cert, size_t cert_len,
 			const char *key, size_t key_len,
 			const struct ns_listen_ops *ops, void *arg);
 
+/* Opens a plain TCP connection to addr:port (host byte order), served
+ * through ops as a TLS connection is (accept unused): sent() once it is
+ * established (write the request then), gone() if it cannot be made.
+ * Returns 0 and *c, -ENETDOWN (no interface), -ENOMEM. */
+int ns_tcp_connect(uint32_t addr, uint16_t port, const struct ns_listen_ops *ops, void *user,
+		   struct ns_conn **c);
+
 /* Queues up to len bytes for the peer. Returns how many it took (0: no
  * room now, try after sent()), or -ENOTCONN (the handshake is not done),
  * -ECONNRESET (broken). */

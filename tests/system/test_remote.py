@@ -338,6 +338,47 @@ def test_interrupted_and_bad_uploads_leave_nothing(host):
     other.close()
 
 
+def test_image_fetched_over_http(host, tmp_path):
+    """image.fetch: the host downloads an image itself (here from a web
+    server on this machine, 10.0.2.2 from inside QEMU's user network) and
+    keeps it only if its SHA-256 matches; failures say why."""
+    import functools
+    import http.server
+    import threading
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=IMAGES)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://10.0.2.2:{srv.server_address[1]}"
+    with open(os.path.join(IMAGES, "hello.cpio"), "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    try:
+        r = ctl(host, "image", "fetch", "fetched", f"{base}/hello.cpio", "--sha256", sha)
+        assert r.returncode == 0 and "fetched fetched: " in r.stdout, r.stderr
+        r = ctl(host, "vm", "run", "f1", "--image", "fetched", "--memory", "128",
+                "--cmdline", "quiet")
+        assert r.returncode == 0, r.stderr
+        r = ctl(host, "vm", "logs", "f1", "-f", timeout=300)
+        assert r.returncode == 0 and "hello from a container" in r.stdout, r.stderr
+        assert ctl(host, "vm", "rm", "f1").returncode == 0
+        for name, url, why in (
+                ("bad-sha", f"{base}/hello.cpio", "sha256 mismatch"),
+                ("missing", f"{base}/no-such-file", "HTTP status 404"),
+                ("refused", "http://10.0.2.2:1/x", "cannot connect")):
+            r = ctl(host, "image", "fetch", name, url, "--sha256", sha if name != "bad-sha" else "0" * 64)
+            assert r.returncode == 1 and why in r.stderr, (name, r.stderr)
+        listed = {i["name"]: i for i in json.loads(ctl(host, "image", "ls", "--json").stdout)}
+        assert listed["fetched"]["state"] == "ready" and listed["fetched"]["sha256"] == sha
+        assert listed["bad-sha"]["state"] == "failed"
+        r = ctl(host, "image", "fetch", "x", "https://10.0.2.2/x", "--sha256", sha)
+        assert r.returncode == 1 and "only http://" in r.stderr
+        r = ctl(host, "image", "fetch", "x", "http://example.com/x", "--sha256", sha)
+        assert r.returncode == 1 and "IPv4" in r.stderr
+        for name in ("fetched", "bad-sha", "missing", "refused"):
+            assert ctl(host, "image", "rm", name).returncode == 0
+    finally:
+        srv.shutdown()
+
+
 def test_session_limit(host):
     sessions = [Session(host) for _ in range(4)]
     try:

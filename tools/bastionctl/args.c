@@ -210,6 +210,7 @@ static const struct {
 	{ "label", 0, V_O_LABEL, true },
 	{ "policy", 0, V_O_POLICY, true },
 	{ "yes", 'y', V_O_YES, false },
+	{ "sha256", 0, V_O_SHA256, true },
 };
 
 static int set_opt(struct verb_args *a, unsigned flag, const char *v, char *err, size_t errlen)
@@ -227,6 +228,11 @@ static int set_opt(struct verb_args *a, unsigned flag, const char *v, char *err,
 	case V_O_NETWORK: a->network = v; break;
 	case V_O_GATEWAY: a->gateway = v; break;
 	case V_O_POLICY: a->policy = v; break;
+	case V_O_SHA256:
+		if (strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64)
+			return fail(err, errlen, "--sha256 takes 64 lower-case hex digits");
+		a->sha256 = v;
+		break;
 	case V_O_LABEL:
 		if (a->nlabels == (int)(sizeof(a->labels) / sizeof(a->labels[0])))
 			return fail(err, errlen, "--label: 8 labels at most");
@@ -357,6 +363,8 @@ int verb_parse(struct verb_args *a, int argc, char **argv, bool *json,
 		return fail(err, errlen, "vm run needs --image MODULE");
 	if (v->id == VB_VM_RUN && !a->network && (a->ip || a->gateway || a->nlabels))
 		return fail(err, errlen, "--ip, --gateway and --label need --network");
+	if (v->id == VB_IMAGE_FETCH && !a->sha256)
+		return fail(err, errlen, "image fetch needs --sha256 HEX (the host checks the image)");
 	if (v->id == VB_HOST_REBOOT && !a->yes)
 		return fail(err, errlen, "host reboot stops every VM: confirm with --yes");
 	if ((v->id == VB_PKI_CA || v->id == VB_PKI_CLIENT || v->id == VB_PKI_HOST) && !a->out)

@@ -64,7 +64,7 @@ struct verb_args {
 	const char *pos[2];	/* positional arguments */
 	int npos;
 	const char *image, *kernel, *cmdline, *out, *ca, *name, *role, *ip;
-	const char *network, *gateway, *policy;
+	const char *network, *gateway, *policy, *sha256;
 	const char *labels[8];	/* vm run --label, repeatable */
 	int nlabels;
 	int64_t memory_mib, vcpus, lines, grace_s, days;
@@ -98,7 +98,7 @@ enum verb_id {
 	VB_HOST_INFO, VB_VM_LS, VB_VM_LOGS, VB_VM_RUN, VB_VM_START, VB_VM_STOP,
 	VB_VM_RM, VB_VM_STATS, VB_VM_UPLOAD, VB_FW_GET, VB_FW_SET,
 	VB_SWITCH_PORTS, VB_LOG_TAIL, VB_RAW, VB_PKI_CA, VB_PKI_CLIENT,
-	VB_PKI_HOST, VB_IMAGE_LS, VB_IMAGE_RM, VB_HOST_REBOOT, VB_FW_SET_GROUP, VB_COUNT
+	VB_PKI_HOST, VB_IMAGE_LS, VB_IMAGE_RM, VB_HOST_REBOOT, VB_FW_SET_GROUP, VB_IMAGE_FETCH, VB_COUNT
 };
 
 enum {
@@ -110,7 +110,7 @@ enum {
 	V_O_CA = 1u << 10, V_O_NAME = 1u << 11, V_O_ROLE = 1u << 12,
 	V_O_IP = 1u << 13, V_O_DAYS = 1u << 14, V_O_NETWORK = 1u << 15,
 	V_O_GATEWAY = 1u << 16, V_O_LABEL = 1u << 17, V_O_POLICY = 1u << 18,
-	V_O_YES = 1u << 19,
+	V_O_YES = 1u << 19, V_O_SHA256 = 1u << 20,
 };
 
 struct verb {

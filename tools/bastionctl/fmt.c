@@ -219,8 +219,12 @@ int show_images(FILE *f, const struct json_doc *d, int r)
 	for (v = json_first(d, r); v >= 0 && !e; v = json_next(d, r, v)) {
 		char size[32];
 
+		const char *error = str_of(d, v, "error");
+
+		/* A failed fetch has no hash: its reason instead. */
 		e = table_row(&t, str_of(d, v, "name"), str_of(d, v, "state"),
-			      int_of(d, v, "size", size, sizeof(size), ""), str_of(d, v, "sha256"));
+			      int_of(d, v, "size", size, sizeof(size), ""),
+			      error ? error : str_of(d, v, "sha256"));
 	}
 	if (!e)
 		table_print(f, &t);

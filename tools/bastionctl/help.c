@@ -110,6 +110,17 @@ const struct verb verbs[VB_COUNT] = {
 	"listed.",
 	NULL,
 	"bastionctl image ls" },
+[VB_IMAGE_FETCH] = { "image", "fetch", 2, 2, C | V_O_SHA256, VB_IMAGE_FETCH,
+	"image fetch NAME URL --sha256 HEX",
+	"have the host download an image over HTTP",
+	"Calls image.fetch: the host fetches URL (http://A.B.C.D[:PORT]/PATH; the\n"
+	"host has no DNS) itself, over its management port, and keeps the image\n"
+	"as NAME only if its SHA-256 is HEX. Waits, polling image.list, until the\n"
+	"image is ready (exit 0) or the fetch failed (its reason, exit 1). The\n"
+	"fetch goes on on the host if bastionctl is interrupted.",
+	"--sha256 HEX     the image's SHA-256 (sha256sum prints it)",
+	"bastionctl image fetch web http://10.0.0.1:8000/web.cpio \\\n"
+	"    --sha256 $(sha256sum web.cpio | cut -d' ' -f1)" },
 [VB_IMAGE_RM] = { "image", "rm", 1, 1, C, VB_IMAGE_RM,
 	"image rm NAME",
 	"delete an uploaded image",

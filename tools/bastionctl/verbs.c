@@ -246,6 +246,76 @@ static int v_image_ls(struct client *cl, const struct verb_args *a)
 	return call(cl, "image.list", NULL, show_images);
 }
 
+/* The named entry of image.list: its state (and error); EXIT_HOST when
+ * it is not listed. */
+static int image_state(struct client *cl, const char *name, char *state, size_t len,
+		       char *error, size_t elen, int64_t *got, int64_t *size)
+{
+	int r = rpc_call(cl, "image.list", NULL), v;
+	const char *s;
+
+	if (r == EXIT_HOST)
+		return host_fail(cl);
+	if (r)
+		return r;
+	for (v = json_first(&cl->doc, cl->result); v >= 0; v = json_next(&cl->doc, cl->result, v)) {
+		if (json_get_str(&cl->doc, v, "name", 64, &s, NULL) || strcmp(s, name) ||
+		    json_get_str(&cl->doc, v, "state", 64, &s, NULL))
+			continue;
+		snprintf(state, len, "%s", s);
+		error[0] = 0;
+		if (!json_get_str(&cl->doc, v, "error", 256, &s, NULL))
+			snprintf(error, elen, "%s", s);
+		if (json_get_int(&cl->doc, v, "received", 0, INT64_MAX, got) ||
+		    json_get_int(&cl->doc, v, "size", 0, INT64_MAX, size))
+			*got = *size = 0;
+		return EXIT_OK;
+	}
+	fprintf(stderr, "bastionctl: image %s is not on the host\n", name);
+	return EXIT_HOST;
+}
+
+static int v_image_fetch(struct client *cl, const struct verb_args *a)
+{
+	char p[1024], state[64], error[256];
+	int64_t got, size;
+	struct jw w;
+	int r;
+
+	jw_init(&w, p, sizeof(p));
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, a->pos[0]);
+	jw_key(&w, "url");
+	jw_str(&w, a->pos[1]);
+	jw_key(&w, "sha256");
+	jw_str(&w, a->sha256);
+	jw_obj_end(&w);
+	if (jw_finish(&w)) {
+		fprintf(stderr, "bastionctl: image fetch: arguments too long\n");
+		return EXIT_USAGE;
+	}
+	r = call(cl, "image.fetch", p, NULL);
+	while (!r) {
+		r = image_state(cl, a->pos[0], state, sizeof(state), error, sizeof(error), &got,
+				&size);
+		if (r)
+			break;
+		if (!strcmp(state, "ready")) {
+			printf("fetched %s: %lld bytes, sha256 %s\n", a->pos[0], (long long)size,
+			       a->sha256);
+			break;
+		}
+		if (!strcmp(state, "failed")) {
+			fprintf(stderr, "bastionctl: image fetch %s: %s\n", a->pos[0], error);
+			r = EXIT_HOST;
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+	}
+	return r;
+}
+
 static int v_image_rm(struct client *cl, const struct verb_args *a)
 {
 	char p[128];
@@ -581,6 +651,7 @@ static const verb_fn verb_fns[VB_COUNT] = {
 	[VB_IMAGE_RM] = v_image_rm,
 	[VB_HOST_REBOOT] = v_host_reboot,
 	[VB_FW_SET_GROUP] = v_fw_set_group,
+	[VB_IMAGE_FETCH] = v_image_fetch,
 };
 
 int verb_run(struct client *cl, const struct verb_args *a)

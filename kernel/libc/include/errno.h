@@ -31,6 +31,7 @@
 #define ETIMEDOUT 110
 #define ECONNRESET 104
 #define EADDRINUSE 98
+#define ENETDOWN 100
 #define ENOTCONN 107
 
 /* Third-party code (lwIP with LWIP_PROVIDE_ERRNO off) may read errno. */
