@@ -121,7 +121,13 @@ static void identity(const mbedtls_x509_crt *crt, char *subject, size_t len, boo
 	unsigned ous = 0;
 	bool is_admin = false;
 
-	if (mbedtls_x509_dn_gets(subject, len, &crt->subject) < 0)
+	int r = mbedtls_x509_dn_gets(subject, len, &crt->subject);
+
+	/* Too long: what was written is a terminated prefix (mbedtls writes
+	 * with snprintf), the identity cut as rpc.h says. */
+	if (r == MBEDTLS_ERR_X509_BUFFER_TOO_SMALL)
+		subject[len - 1] = 0;
+	else if (r < 0)
 		ksnprintf(subject, len, "(unprintable subject)");
 	for (size_t i = 0; subject[i]; i++)
 		if (subject[i] < 0x20 || subject[i] > 0x7e)
@@ -176,8 +182,9 @@ int crypto_cert_fingerprint(const char *pem, size_t len, uint8_t out[SHA256_LEN]
 	if (!b)
 		return -ENOMEM;
 	mbedtls_x509_crt_init(&crt);
+	/* Positive: some block did not parse, maybe the first. */
 	r = mbedtls_x509_crt_parse(&crt, b, len + 1);
-	if (r >= 0)
+	if (!r)
 		r = mbedtls_sha256_ret(crt.raw.p, crt.raw.len, out, 0);
 	mbedtls_x509_crt_free(&crt);
 	kfree(b);

@@ -8,7 +8,7 @@ PKGS="build-essential dpkg-dev clang lld llvm libclang-rt-14-dev \
 qemu-system-x86 qemu-utils ovmf ipxe-qemu bochs bochsbios vgabios \
 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools \
 device-tree-compiler libcmocka-dev python3-pytest \
-umoci busybox-static zlib1g-dev libmbedtls-dev"
+umoci busybox-static zlib1g-dev libmbedtls-dev openssl"
 
 missing=""
 for p in $PKGS; do
