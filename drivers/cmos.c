@@ -1,6 +1,7 @@
 /* The host RTC (MC146818 registers 0-9, A, B, 0x32), read once. */
 #include <errno.h>
 #include "arch/x86_64/cpu.h"
+#include <time.h>
 #include "drivers/cmos.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
@@ -8,6 +9,7 @@
 
 static int64_t boot_unix = 1767225600;	/* 2026-01-01T00:00:00Z */
 static uint64_t boot_ms;
+static bool trusted;
 
 static uint8_t rd(uint8_t reg)
 {
@@ -52,7 +54,27 @@ int cmos_init(void)
 		return -EIO;
 	}
 	boot_unix = rtc_to_unix(&tm);
+	/* Before this code was written: a clock that was never set. */
+	trusted = boot_unix >= 1796601600;	/* 2026-12-07 */
+	if (!trusted)
+		pr_warn("rtc: the clock says %d-%02d-%02d, which cannot be right", tm.year,
+			tm.mon, tm.mday);
 	return 0;
+}
+
+bool time_unix_trusted(void)
+{
+	return trusted;
+}
+
+/* C's time(), for mbedtls (kernel/libc/include/time.h). */
+time_t time(time_t *t)
+{
+	time_t now = (time_t)time_unix();
+
+	if (t)
+		*t = now;
+	return now;
 }
 
 int64_t time_unix(void)

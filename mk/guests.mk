@@ -30,7 +30,9 @@ $(BUILD)/test/%.dtb: tests/guests/%.dts | deps
 # Throw-away certificates for the remote management tests: an operator CA
 # with an admin and a read-only client, the host's certificate (for
 # localhost and 127.0.0.1, where QEMU forwards the management port), and
-# a second CA with a client of its own that the host must refuse.
+# a second CA with a client of its own, and an admin certificate of the
+# right CA that expired in 2021 (made with openssl ca): the host must
+# refuse both.
 TEST_PKI := $(BUILD)/test/pki
 $(TEST_PKI)/.stamp: $(BUILD)/host/bastionctl
 	$(call say,PKI,$(TEST_PKI))
@@ -42,6 +44,19 @@ $(TEST_PKI)/.stamp: $(BUILD)/host/bastionctl
 	  $$B pki host --ca ca --name localhost --ip 127.0.0.1 --out host >/dev/null && \
 	  $$B pki ca --out other-ca >/dev/null && \
 	  $$B pki client --ca other-ca --name mallory --role admin --out other >/dev/null
+	$(Q)cd $(TEST_PKI) && mkdir -p expired/db && touch expired/db/index.txt && \
+	  echo 01 > expired/db/serial && \
+	  printf '%s\n' '[ca]' 'default_ca=c' '[c]' 'database=expired/db/index.txt' \
+	    'serial=expired/db/serial' 'new_certs_dir=expired/db' 'default_md=sha256' \
+	    'policy=p' 'x509_extensions=e' 'unique_subject=no' '[p]' 'commonName=supplied' \
+	    'organizationName=optional' 'organizationalUnitName=optional' '[e]' \
+	    'basicConstraints=CA:FALSE' 'extendedKeyUsage=clientAuth' > expired/ca.cnf && \
+	  openssl ecparam -name prime256v1 -genkey -noout -out expired/key.pem && \
+	  openssl req -new -key expired/key.pem -subj /CN=eve/O=Bastion/OU=admin \
+	    -out expired/req.csr && \
+	  openssl ca -batch -config expired/ca.cnf -cert ca/ca.pem -keyfile ca/ca-key.pem \
+	    -in expired/req.csr -out expired/cert.pem -startdate 20200101000000Z \
+	    -enddate 20210101000000Z -notext 2>/dev/null
 	$(Q)touch $@
 
 $(BUILD)/test/remote.dtb $(BUILD)/test/remote-selfsigned.dtb: $(BUILD)/test/%.dtb: \

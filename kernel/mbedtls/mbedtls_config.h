@@ -29,10 +29,13 @@
  * lwIP's mem_malloc() behind a size check that trusts c * len. */
 #define MBEDTLS_PLATFORM_C
 
-/* No wall clock yet (time_ms() counts from boot), so no MBEDTLS_HAVE_TIME
- * and no MBEDTLS_HAVE_TIME_DATE: certificate validity dates are NOT
- * checked. TODO: enable both with an mbedtls_time()/gmtime_r hook once the
- * kernel knows the date (RTC or boot config). */
+/* Certificate validity dates are checked against the host's RTC: time()
+ * is drivers/cmos.c's, and gmtime_r is ours (kernel/crypto.c: the C
+ * library's needs <unistd.h> and POSIX). When the RTC is not plausible
+ * the dates are not checked, loudly (kernel/crypto.c). */
+#define MBEDTLS_HAVE_TIME
+#define MBEDTLS_HAVE_TIME_DATE
+#define MBEDTLS_PLATFORM_GMTIME_R_ALT
 
 /* Entropy: no /dev/urandom, no timing or HAVEGE sources. The one strong
  * source is mbedtls_hardware_poll() in kernel/drbg.c, on entropy_get()

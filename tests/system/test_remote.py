@@ -176,6 +176,10 @@ def test_bad_clients_are_refused_while_an_admin_carries_on(host):
         r = ctl(host, "vm", "ls", who="other")
         assert r.returncode == 3, (r.returncode, r.stderr)
         assert "rejected our certificate" in r.stderr
+        # The right CA, but expired: refused too (the host checks dates
+        # against its clock).
+        r = ctl(host, "vm", "ls", who="expired")
+        assert r.returncode == 3, (r.returncode, r.stderr)
         # A read-only certificate may look but not touch.
         r = ctl(host, "vm", "ls", who="ro")
         assert r.returncode == 0 and "web" in r.stdout, r.stderr

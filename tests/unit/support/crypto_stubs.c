@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "drivers/cmos.h"
 #include "kernel/drbg.h"
 
 /* What tests read and set (they declare these themselves). */
@@ -43,4 +44,11 @@ int drbg_random(void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+/* drivers/cmos.c: the host's clock, trusted (host mbedtls checks dates
+ * against the machine's own time anyway). */
+bool time_unix_trusted(void)
+{
+	return true;
 }
