@@ -16,6 +16,7 @@
 #include "kernel/bootcfg.h"
 #include "kernel/console.h"
 #include "kernel/crypto.h"
+#include "kernel/drbg.h"
 #include "kernel/fetch.h"
 #include "kernel/fmt.h"
 #include "kernel/imgstore.h"
@@ -352,7 +353,6 @@ static int ipv4_param(struct rpc_call *c, const char *key, uint8_t ip[4], uint32
 static int create_net(struct rpc_call *c, const char *name, struct vnet_attach *na,
 		      char (*labels)[SW_NAME_MAX], char *line, size_t len)
 {
-	static uint8_t seq;
 	static char net[SW_NAME_MAX];
 	const struct json_doc *d;
 	uint32_t prefix = 0;
@@ -365,11 +365,15 @@ static int create_net(struct rpc_call *c, const char *name, struct vnet_attach *
 	if (!clean_str(c, "network", net, sizeof(net)))
 		return rpc_fail(c, RPC_ERR_PARAMS, "network: a network's name");
 	na->network = net;
-	/* Locally administered, and unlike the boot config's 02:42:41:53:01:xx. */
-	seq++;
-	memcpy(na->mac, (const uint8_t[]){ 0x02, 0x42, 0x41, 0x53, 0x02, seq }, 6);
-	n += (size_t)ksnprintf(line + n, len - n, " bastion.hostname=%s bastion.mac=02:42:41:53:02:%02x",
-			       name, seq);
+	/* Locally administered, random below a prefix of ours whose fourth
+	 * byte never equals the boot config's (02:42:41:53:01:xx). */
+	memcpy(na->mac, (const uint8_t[]){ 0x02, 0x42, 0x41 }, 3);
+	if (drbg_random(na->mac + 3, 3))
+		return rpc_fail(c, RPC_ERR_INTERNAL, "no random MAC address (entropy failed)");
+	na->mac[3] |= 0x80;
+	n += (size_t)ksnprintf(line + n, len - n,
+			       " bastion.hostname=%s bastion.mac=%02x:%02x:%02x:%02x:%02x:%02x", name,
+			       na->mac[0], na->mac[1], na->mac[2], na->mac[3], na->mac[4], na->mac[5]);
 	if (has_str(c, "ipv4")) {
 		if (ipv4_param(c, "ipv4", na->ip4, &prefix))
 			return rpc_fail(c, RPC_ERR_PARAMS, "ipv4: an address with its prefix, a.b.c.d/n");

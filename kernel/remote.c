@@ -173,8 +173,12 @@ static void on_poll(void *user)
 	struct remote *r = user;
 
 	if (!r->s) {
+		/* No handshake, or no request after it, in time: either holds
+		 * a slot another operator may need. */
 		if (time_ms() - r->start_ms > REMOTE_HANDSHAKE_MS) {
-			say(r, LOG_WARN, "closed: no TLS handshake in time");
+			say(r, LOG_WARN, crypto_tls_established(r->tls) ?
+			    "closed: no request after the handshake" :
+			    "closed: no TLS handshake in time");
 			end(r);
 		}
 		return;
