@@ -88,7 +88,7 @@ def host():
     need("qemu-system-x86_64", "dtc")
     make("bastion.elf", "test/remote.dtb", "host/bastionctl", "guest-kernel/vmlinuz",
          "images/demo-a.cpio", "images/demo-b.cpio", "images/hello.cpio",
-         "images/exit3.cpio")
+         "images/exit3.cpio", "images/mgmtprobe.cpio")
     h = boot("remote.dtb", "remote",
              [(os.path.join(BUILD, "guest-kernel", "vmlinuz"), "vmlinuz"),
               (os.path.join(IMAGES, "demo-a.cpio"), "demo-a")])
@@ -342,6 +342,39 @@ def test_interrupted_and_bad_uploads_leave_nothing(host):
     other.close()
 
 
+def test_management_port_firewall(host, tmp_path):
+    """The management port is a switch port with a firewall: a container on
+    the management network may ping it and reach the console's port, not
+    anything else (the drop is counted on the port); containers on other
+    networks do not reach it at all."""
+    anything = tmp_path / "any.json"
+    anything.write_text('{"egress": ["allow"]}')
+    r = ctl(host, "vm", "upload", "mgmtprobe", os.path.join(IMAGES, "mgmtprobe.cpio"))
+    assert r.returncode == 0, r.stderr
+
+    def ports():
+        return {p["name"]: p for p in json.loads(ctl(host, "switch", "ports", "--json").stdout)}
+
+    before = ports()["mgmt"]["drops"].get("policy-ingress", 0)
+    for vm, net, ip in (("probe", "mgmt", "10.0.2.30/24"), ("probe2", "apps", "10.2.0.30/24")):
+        r = ctl(host, "vm", "run", vm, "--image", "mgmtprobe", "--memory", "128", "--cmdline",
+                "quiet", "--network", net, "--ip", ip, "--policy", str(anything))
+        assert r.returncode == 0, r.stderr
+        r = ctl(host, "vm", "logs", vm, "-f", timeout=300)
+        assert r.returncode == 0, r.stderr
+        if net == "mgmt":
+            assert "mgmt answers ping" in r.stdout, r.stdout[-2000:]
+            assert "mgmt port 4443 open" in r.stdout
+            assert "mgmt port 22 blocked" in r.stdout
+        else:
+            assert "mgmt ping lost" in r.stdout, r.stdout[-2000:]
+            assert "mgmt port 4443 blocked" in r.stdout
+        assert ctl(host, "vm", "rm", vm).returncode == 0
+    # Port 22's SYNs died at the management port's ingress policy.
+    assert ports()["mgmt"]["drops"].get("policy-ingress", 0) > before
+    assert ctl(host, "image", "rm", "mgmtprobe").returncode == 0
+
+
 def test_image_fetched_over_http(host, tmp_path):
     """image.fetch: the host downloads an image itself (here from a web
     server on this machine, 10.0.2.2 from inside QEMU's user network) and
@@ -425,12 +458,13 @@ def test_host_key_made_at_boot():
     """Without host-cert/host-key in the config the host makes a key and a
     self-signed certificate at boot and prints its fingerprint; a client
     that pins that fingerprint can manage the host, one that expects the
-    operator CA's signature cannot."""
+    operator CA's signature cannot. This host takes its address by DHCP."""
     need("qemu-system-x86_64", "dtc")
     make("bastion.elf", "test/remote-selfsigned.dtb", "host/bastionctl")
     h = boot("remote-selfsigned.dtb", "remote-selfsigned")
     try:
         h.wait_for(r"remote: JSON-RPC over mutual TLS on TCP port 4443", 180)
+        h.wait_for(r"mgmt: address 10\.0\.2\.15 \(DHCP\)", 60)
         m = re.search(r"remote: host certificate SHA-256 fingerprint ([0-9A-F:]{95})", h.text())
         assert m and "made a key and a self-signed certificate" in h.text()
         printed = m.group(1).replace(":", "").lower()
