@@ -1015,10 +1015,6 @@ static struct rpc_session *serial;	/* NULL: no serial console */
 static void console_task(void *arg)
 {
 	(void)arg;
-	/* lwIP, the management port and the TLS sessions belong to this
-	 * task from here on (net/netstack.h). */
-	if (!mgmt_start(boot_cfg, task_current()))
-		remote_start(boot_cfg, &server);
 	for (;;) {
 		char buf[64];
 		size_t n = 0, used;
@@ -1045,6 +1041,7 @@ int console_start(console_module_fn lookup, const struct bootcfg *cfg, bool with
 		.identity = "serial-console", .role = RPC_ROLE_ADMIN,
 		.write = serial_write,
 	};
+	struct task *task;
 	int r;
 
 	modules = lookup;
@@ -1056,11 +1053,18 @@ int console_start(console_module_fn lookup, const struct bootcfg *cfg, bool with
 		if (r)
 			return r;
 	}
-	if (!task_create("console", 0, console_task, NULL)) {
+	/* The management port and the TLS listener are made here, before
+	 * the task exists and before any VM: lwIP belongs to the task from
+	 * the moment it is created (net/netstack.h). */
+	if (!mgmt_start(cfg))
+		remote_start(cfg, &server);
+	task = task_create("console", 0, console_task, NULL);
+	if (!task) {
 		if (serial)
 			rpc_session_destroy(serial);
 		serial = NULL;
 		return -ENOMEM;
 	}
+	mgmt_set_owner(task);
 	return 0;
 }

@@ -27,7 +27,7 @@ static struct spinlock ring_lock = SPINLOCK_INIT;
 static struct slot *ring;		/* [r] ring_lock */
 static uint32_t ring_head, ring_count;	/* [r] */
 static uint64_t drops;			/* [r] */
-static struct task *owner;		/* [I] */
+static struct task *owner;		/* set once by mgmt_set_owner */
 static uint32_t port;			/* [I] */
 
 /* From the network task, under the switch lock: copy and wake. */
@@ -47,7 +47,8 @@ static void deliver(void *ctx, const void *frame, size_t len)
 		ring_count++;
 	}
 	spin_unlock_irqrestore(&ring_lock, f);
-	sched_wake(owner);
+	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE))
+		sched_wake(owner);
 }
 
 static void output(const void *frame, size_t len)
@@ -99,7 +100,12 @@ static int ingress_rules(const struct bootcfg *c, struct fw_rule *r, size_t *n)
 	return e;
 }
 
-int mgmt_start(const struct bootcfg *c, struct task *task)
+void mgmt_set_owner(struct task *task)
+{
+	__atomic_store_n(&owner, task, __ATOMIC_RELEASE);
+}
+
+int mgmt_start(const struct bootcfg *c)
 {
 	static struct fw_rule in[3], out;
 	struct vnet_attach a = { 0 };
@@ -110,7 +116,6 @@ int mgmt_start(const struct bootcfg *c, struct task *task)
 	ring = kcalloc(RING_SLOTS, sizeof(*ring));
 	if (!ring)
 		return -ENOMEM;
-	owner = task;
 	if (c->mgmt.has_mac) {
 		memcpy(a.mac, c->mgmt.mac, 6);
 	} else {
