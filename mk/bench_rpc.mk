@@ -19,7 +19,7 @@ $(RPC_BENCH): $(RPC_BENCH_SRCS) tools/bastionctl/cli.h tools/mkimage/sha256.h \
 		kernel/json.h mk/bench_rpc.mk
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
-	$(Q)$(HOSTCC) $(BASTIONCTL_CFLAGS) -Wl,--wrap=connect -o $@ $(RPC_BENCH_SRCS) \
+	$(Q)$(HOSTCC) $(BASTIONCTL_CFLAGS) -o $@ $(RPC_BENCH_SRCS) \
 		$(BASTIONCTL_LIBS)
 
 rpc-bench: $(RPC_BENCH) $(BASTIONCTL)

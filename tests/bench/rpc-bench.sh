@@ -17,7 +17,6 @@
 #                    (rpc and handshake only: it has no image.*)
 #   --seconds N      per mode and server (default 5)
 #   --upload-mib M   image size for the upload (default 8)
-#   --nodelay        TCP_NODELAY in the client (bastionctl does not set it)
 #   --port P         s_server's port on 127.0.0.1 (default 24433)
 #
 # Needs `make rpc-bench` (rpc_bench and bastionctl) and openssl.
@@ -28,7 +27,7 @@ build=${BUILD:-$root/build}
 bench=$build/host/rpc_bench
 ctl=$build/host/bastionctl
 
-host= client= cadir= fake= seconds=5 mib=8 nodelay= port=24433
+host= client= cadir= fake= seconds=5 mib=8 port=24433
 die() { echo "rpc-bench.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,7 +37,6 @@ while [ $# -gt 0 ]; do
 	--fake) fake=1 ;;
 	--seconds) seconds=${2:?}; shift ;;
 	--upload-mib) mib=${2:?}; shift ;;
-	--nodelay) nodelay=--nodelay ;;
 	--port) port=${2:?}; shift ;;
 	-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (try --help)" ;;
@@ -88,7 +86,7 @@ if [ -n "$fake" ]; then
 fi
 
 common=(--cert "$client/cert.pem" --key "$client/key.pem" --ca "$client/ca.pem"
-	--seconds "$seconds" $nodelay)
+	--seconds "$seconds")
 status=0
 echo "== Bastion${fake:+ (fake_host.py)}: $host"
 "$bench" --host "$host" "${common[@]}" --mode "$modes" --upload-mib "$mib" | tee "$work/bastion.txt" ||

@@ -20,13 +20,7 @@
  * for --host. So a connection here costs what it costs bastionctl,
  * including loading the certificate, key and CA on every net_open(): that
  * client-side share is the same against either server.
- *
- * --nodelay sets TCP_NODELAY, which bastionctl does not: its handshake
- * flight (Certificate, ClientKeyExchange, CertificateVerify, CCS,
- * Finished) goes out as several writes, and Nagle holds each after the
- * first until the server ACKs, which a delayed ACK postpones (about 40 ms
- * on Linux). connect() is wrapped at link time (-Wl,--wrap=connect) so
- * that net.c stays bastionctl's own.
+ * net.c sets TCP_NODELAY and offers P-256 first, as bastionctl does.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -69,21 +63,6 @@ struct result {
 	double seconds;
 	int status;		/* EXIT_*; -1: not run */
 };
-
-static bool nodelay;
-
-int __real_connect(int fd, const struct sockaddr *addr, socklen_t len);
-int __wrap_connect(int fd, const struct sockaddr *addr, socklen_t len);
-
-int __wrap_connect(int fd, const struct sockaddr *addr, socklen_t len)
-{
-	int one = 1;
-
-	if (nodelay && addr->sa_family != AF_UNIX &&
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
-		return -1;
-	return __real_connect(fd, addr, len);
-}
 
 static double now(void)
 {
@@ -366,7 +345,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rpc_bench --host H[:PORT] --cert FILE --key FILE --ca FILE\n"
 		"                 [--seconds N] [--mode rpc|handshake|upload|all]\n"
-		"                 [--upload-mib M] [--timeout S] [--raw] [--nodelay]\n"
+		"                 [--upload-mib M] [--timeout S] [--raw]\n"
 		"  --host     the management port (default port %d; $BASTION_HOST)\n"
 		"  --cert, --key, --ca  client certificate, its key, the operator CA\n"
 		"             ($BASTION_CERT, $BASTION_KEY, $BASTION_CA)\n"
@@ -375,7 +354,7 @@ static void usage(FILE *f)
 		"  --upload-mib  image size for upload (default 8)\n"
 		"  --timeout  for each connect, handshake and answer (default %d)\n"
 		"  --raw      against `openssl s_server -rev`: lines, not JSON-RPC\n"
-		"  --nodelay  TCP_NODELAY (bastionctl does not set it)\n",
+		"",
 		DEFAULT_PORT, DEFAULT_TIMEOUT_S);
 }
 
@@ -391,7 +370,6 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "upload-mib", required_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "raw", no_argument, NULL, 'r' },
-		{ "nodelay", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -414,7 +392,6 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 'a': b->o.ca = optarg; break;
 		case 'm': mode = optarg; break;
 		case 'r': b->raw = true; break;
-		case 'n': nodelay = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 's': case 'u': case 't':
 			errno = 0;
@@ -486,10 +463,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rpc_bench: out of memory\n");
 		return EXIT_CONNECT;
 	}
-	printf("rpc_bench: %s port %u, %s over TLS 1.2 with client certificates%s, "
+	printf("rpc_bench: %s port %u, %s over TLS 1.2 with client certificates, "
 	       "%.0f s per mode\n", b.o.host, b.o.port,
-	       b.raw ? "raw lines (s_server -rev)" : "JSON-RPC",
-	       nodelay ? ", TCP_NODELAY" : "", b.seconds);
+	       b.raw ? "raw lines (s_server -rev)" : "JSON-RPC", b.seconds);
 	fflush(stdout);
 	for (int m = 0; m < M_COUNT; m++) {
 		res[m] = (struct result){ .status = -1 };
@@ -525,8 +501,5 @@ int main(int argc, char **argv)
 		printf("upload: COUNT is MiB, MS/OP ms per MiB%s\n", b.raw ?
 		       "; not run: s_server stores nothing, so there is nothing to "
 		       "compare with" : "");
-	if (!nodelay && (b.modes[M_HANDSHAKE] || (b.modes[M_UPLOAD] && !b.raw)))
-		printf("note: without --nodelay, Nagle's algorithm and the server's delayed "
-		       "ACKs can dominate handshake and upload (tests/bench/README.md)\n");
 	return status;
 }
