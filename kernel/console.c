@@ -471,31 +471,80 @@ static void put_rule(void *ctx, const struct fw_rule *r, uint64_t hits)
 	jw_obj_end(w);
 }
 
-/* fw.get: a VM port's policy, both directions, rules with hit counts. */
-static int m_fw_get(struct rpc_call *c)
+/* A port's policy, both directions, as members of the open object:
+ * 0 or -ENOENT (nothing written). */
+static int put_policy(struct jw *w, const char *port)
 {
-	char name[VM_NAME_MAX];
-	struct jw *w = rpc_result(c);
 	static const char *const dirs[] = { "ingress", "egress" };
+	struct jw_mark m = jw_mark(w);
 
-	str_param(c, "name", name, sizeof(name));
-	jw_obj_begin(w);
 	for (int d = 0; d < 2; d++) {
-		struct jw_mark m;
 		int64_t dflt;
 
-		m = jw_mark(w);
 		jw_key(w, dirs[d]);
 		jw_arr_begin(w);
-		dflt = vnet_policy_walk(name, d == 1, put_rule, w);
+		dflt = vnet_policy_walk(port, d == 1, put_rule, w);
 		if (dflt < 0) {
 			jw_rollback(w, m);
-			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no switch port named that");
+			return -ENOENT;
 		}
 		jw_arr_end(w);
 		jw_key(w, d ? "egress_default_deny_hits" : "ingress_default_deny_hits");
 		jw_uint(w, (uint64_t)dflt);
 	}
+	return 0;
+}
+
+static char members[SW_MAX_PORTS][SW_NAME_MAX];	/* the console task's */
+static unsigned nmembers;
+
+static void add_member(void *ctx, const char *port)
+{
+	(void)ctx;
+	if (nmembers < SW_MAX_PORTS)
+		memcpy(members[nmembers++], port, SW_NAME_MAX);
+}
+
+/* fw.get: a VM port's policy with hit counts, or those of every VM port
+ * with a label (a group). */
+static int m_fw_get(struct rpc_call *c)
+{
+	char name[VM_NAME_MAX], label[SW_NAME_MAX];
+	struct jw *w = rpc_result(c);
+	bool by_label = has_str(c, "label");
+
+	if (by_label == has_str(c, "name"))
+		return rpc_fail(c, RPC_ERR_PARAMS, "give name (a VM) or label (a group), not both");
+	if (!by_label) {
+		str_param(c, "name", name, sizeof(name));
+		jw_obj_begin(w);
+		if (put_policy(w, name))
+			return rpc_fail(c, RPC_ERR_NOT_FOUND, "no switch port named that");
+		jw_obj_end(w);
+		return 0;
+	}
+	if (!clean_str(c, "label", label, sizeof(label)))
+		return rpc_fail(c, RPC_ERR_PARAMS, "label: 1..31 of a-z 0-9 -");
+	nmembers = 0;
+	if (vnet_label_walk(label, add_member, NULL) <= 0)
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no VM port has that label");
+	jw_obj_begin(w);
+	jw_key(w, "label");
+	jw_str(w, label);
+	jw_key(w, "ports");
+	jw_arr_begin(w);
+	for (unsigned i = 0; i < nmembers; i++) {
+		struct jw_mark m = jw_mark(w);
+
+		jw_obj_begin(w);
+		jw_key(w, "name");
+		jw_str(w, members[i]);
+		if (put_policy(w, members[i]))
+			jw_rollback(w, m);	/* gone meanwhile */
+		else
+			jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	jw_obj_end(w);
 	return 0;
 }
@@ -939,6 +988,12 @@ static const struct rpc_param console_params[] = {
 	{ NULL, 0, 0, 0, 0 },
 };
 
+static const struct rpc_param name_or_label_params[] = {
+	{ "name", RPC_P_STR, 0, 1, 31 },
+	{ "label", RPC_P_STR, 0, 1, 31 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
 static const struct rpc_param name_param[] = {
 	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
 	{ NULL, 0, 0, 0, 0 },
@@ -984,7 +1039,7 @@ static const struct rpc_method vm_methods[] = {
 	{ .name = "vm.shutdown", .fn = m_vm_shutdown, .flags = RPC_MUTATING, .params = shutdown_params },
 	{ .name = "vm.destroy", .fn = m_vm_destroy, .flags = RPC_MUTATING, .params = name_param },
 	{ .name = "vm.console", .fn = m_vm_console, .params = console_params },
-	{ .name = "fw.get", .fn = m_fw_get, .params = name_param },
+	{ .name = "fw.get", .fn = m_fw_get, .params = name_or_label_params },
 	{ .name = "fw.set", .fn = m_fw_set, .flags = RPC_MUTATING, .params = fw_set_params },
 	{ .name = "switch.ports", .fn = m_switch_ports },
 	{ .name = "image.begin", .fn = m_image_begin, .flags = RPC_MUTATING, .params = img_begin_params },

@@ -372,6 +372,25 @@ static bool has_label(const struct sw_port_cfg *pc, const char *label)
 	return false;
 }
 
+int vnet_label_walk(const char *label, void (*fn)(void *ctx, const char *port), void *ctx)
+{
+	static struct sw_port_cfg pc;
+	uint64_t f;
+	int n = 0;
+
+	if (!task)
+		return -ENODEV;
+	f = spin_lock_irqsave(&sw_lock);
+	for (unsigned v = 0; v < SW_MAX_PORTS; v++)
+		if (vports[v] && !sw_port_get(sw, vports[v]->id, &pc) && pc.kind == SW_PORT_VM &&
+		    has_label(&pc, label)) {
+			fn(ctx, vports[v]->name);
+			n++;
+		}
+	spin_unlock_irqrestore(&sw_lock, f);
+	return n;
+}
+
 int vnet_policy_replace_label(const char *label, const struct fw_rule *in, size_t nin,
 			      const struct fw_rule *out_rules, size_t nout,
 			      void (*fn)(void *ctx, const char *port), void *ctx)

@@ -66,6 +66,9 @@ int vnet_policy_replace(const char *port, const struct fw_rule *in, size_t nin,
 int vnet_policy_replace_label(const char *label, const struct fw_rule *in, size_t nin,
 			      const struct fw_rule *out, size_t nout,
 			      void (*fn)(void *ctx, const char *port), void *ctx);
+/* Calls fn with the name of each VM port carrying label (under the
+ * switch lock: no vnet_* calls). Returns how many, or -ENODEV. */
+int vnet_label_walk(const char *label, void (*fn)(void *ctx, const char *port), void *ctx);
 /* A frame sent by the VM on port. Any context; dropped (and counted)
  * when the input ring is full. */
 void vnet_tx(uint32_t port, const void *frame, size_t len);

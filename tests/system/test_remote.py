@@ -274,6 +274,11 @@ def test_policy_replaced_over_the_network_takes_effect(host, tmp_path):
     assert r.returncode == 0 and r.stdout.strip() == "replaced on: client", r.stderr
     r = ctl(host, "fw", "set-group", "nobody-has-this", str(deny))
     assert r.returncode == 1 and "-32003" in r.stderr
+    r = ctl(host, "fw", "get-group", "demo-b", "--json")
+    group = json.loads(r.stdout)
+    assert [p["name"] for p in group["ports"]] == ["client"] and group["ports"][0]["egress"] == []
+    r = ctl(host, "fw", "get-group", "demo-b")
+    assert r.stdout.startswith("== client ==") and "(default deny)" in r.stdout
     n = wait_line("no answer from demo-a", n)
     r = ctl(host, "fw", "set", "client", str(allow))
     assert r.returncode == 0, r.stderr

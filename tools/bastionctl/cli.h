@@ -98,7 +98,7 @@ enum verb_id {
 	VB_HOST_INFO, VB_VM_LS, VB_VM_LOGS, VB_VM_RUN, VB_VM_START, VB_VM_STOP,
 	VB_VM_RM, VB_VM_STATS, VB_VM_UPLOAD, VB_FW_GET, VB_FW_SET,
 	VB_SWITCH_PORTS, VB_LOG_TAIL, VB_RAW, VB_PKI_CA, VB_PKI_CLIENT,
-	VB_PKI_HOST, VB_IMAGE_LS, VB_IMAGE_RM, VB_HOST_REBOOT, VB_FW_SET_GROUP, VB_IMAGE_FETCH, VB_COUNT
+	VB_PKI_HOST, VB_IMAGE_LS, VB_IMAGE_RM, VB_HOST_REBOOT, VB_FW_SET_GROUP, VB_IMAGE_FETCH, VB_FW_GET_GROUP, VB_COUNT
 };
 
 enum {
@@ -244,6 +244,8 @@ int show_host_info(FILE *f, const struct json_doc *d, int r);
 int show_vm_list(FILE *f, const struct json_doc *d, int r);
 int show_vm_stats(FILE *f, const struct json_doc *d, int r);
 int show_fw(FILE *f, const struct json_doc *d, int r);
+/* fw.get with a label: each member's name, then its policy as show_fw. */
+int show_fw_group(FILE *f, const struct json_doc *d, int r);
 int show_images(FILE *f, const struct json_doc *d, int r);
 int show_ports(FILE *f, const struct json_doc *d, int r);
 int show_log(FILE *f, const struct json_doc *d, int r);

@@ -290,6 +290,23 @@ int show_fw(FILE *f, const struct json_doc *d, int r)
 	return e;
 }
 
+int show_fw_group(FILE *f, const struct json_doc *d, int r)
+{
+	int ports = json_get(d, r, "ports"), p, e = 0;
+
+	if (!json_is(d, ports, JSON_ARRAY))
+		return -EINVAL;
+	for (p = json_first(d, ports); p >= 0 && !e; p = json_next(d, ports, p)) {
+		const char *name = str_of(d, p, "name");
+
+		if (!name)
+			return -EINVAL;
+		fprintf(f, "%s== %s ==\n", p == json_first(d, ports) ? "" : "\n", name);
+		e = show_fw(f, d, p);
+	}
+	return e;
+}
+
 int show_ports(FILE *f, const struct json_doc *d, int r)
 {
 	static const char *const head[] = { "NAME", "RX_FRAMES", "RX_BYTES", "TX_FRAMES",

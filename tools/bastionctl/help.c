@@ -154,6 +154,14 @@ const struct verb verbs[VB_COUNT] = {
 	NULL,
 	"echo '{\"egress\":[\"allow tcp to 10.0.0.2 port 80\"]}' > p.json\n"
 	"bastionctl fw set demo-b p.json" },
+[VB_FW_GET_GROUP] = { "fw", "get-group", 1, 1, C, VB_FW_GET_GROUP,
+	"fw get-group LABEL",
+	"show the firewall policies of every VM with a label",
+	"Calls fw.get with {\"label\": LABEL}: for each VM whose port carries\n"
+	"LABEL, its name, then its ingress and egress rules with their hit\n"
+	"counts, as fw get shows them.",
+	NULL,
+	"bastionctl fw get-group web" },
 [VB_FW_SET_GROUP] = { "fw", "set-group", 2, 2, C, VB_FW_SET_GROUP,
 	"fw set-group LABEL POLICY.json",
 	"replace the firewall policy of every VM with a label",

@@ -468,6 +468,19 @@ static int show_group(FILE *f, const struct json_doc *d, int r)
 	return 0;
 }
 
+static int v_fw_get_group(struct client *cl, const struct verb_args *a)
+{
+	char p[128];
+	struct jw w;
+
+	jw_init(&w, p, sizeof(p));
+	jw_obj_begin(&w);
+	jw_key(&w, "label");
+	jw_str(&w, a->pos[0]);
+	jw_obj_end(&w);
+	return call(cl, "fw.get", jw_finish(&w) ? NULL : p, show_fw_group);
+}
+
 static int v_fw_set_group(struct client *cl, const struct verb_args *a)
 {
 	return fw_set(cl, a, "label", show_group);
@@ -652,6 +665,7 @@ static const verb_fn verb_fns[VB_COUNT] = {
 	[VB_HOST_REBOOT] = v_host_reboot,
 	[VB_FW_SET_GROUP] = v_fw_set_group,
 	[VB_IMAGE_FETCH] = v_image_fetch,
+	[VB_FW_GET_GROUP] = v_fw_get_group,
 };
 
 int verb_run(struct client *cl, const struct verb_args *a)
