@@ -10,8 +10,8 @@
 BASTIONCTL      := $(BUILD)/host/bastionctl
 BASTIONCTL_SRCS := tools/bastionctl/main.c tools/bastionctl/args.c \
 	tools/bastionctl/help.c tools/bastionctl/rpc.c tools/bastionctl/fmt.c \
-	tools/bastionctl/verbs.c tools/bastionctl/net.c tools/bastionctl/pki.c \
-	tools/mkimage/sha256.c kernel/json.c kernel/json_write.c
+	tools/bastionctl/verbs.c tools/bastionctl/upload.c tools/bastionctl/net.c \
+	tools/bastionctl/pki.c tools/mkimage/sha256.c kernel/json.c kernel/json_write.c
 BASTIONCTL_CFLAGS := -std=gnu11 -O2 -g -I. -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong

@@ -6,12 +6,13 @@
 #
 # The client is bastionctl's, compiled from its own sources with its
 # flags: net.c (TLS, mbedtls), rpc.c (requests, framing), fmt.c (base64,
-# tables), args.c (--host; it needs help.c's verb table). Not main.c,
-# verbs.c or pki.c.
+# tables), args.c (--host; it needs help.c's verb table), upload.c (the
+# upload protocol). Not main.c, verbs.c or pki.c.
 
 RPC_BENCH      := $(BUILD)/host/rpc_bench
 RPC_BENCH_SRCS := tests/bench/rpc_bench.c tools/bastionctl/net.c tools/bastionctl/rpc.c \
 	tools/bastionctl/fmt.c tools/bastionctl/args.c tools/bastionctl/help.c \
+	tools/bastionctl/upload.c \
 	tools/mkimage/sha256.c kernel/json.c kernel/json_write.c
 BENCH_RPC_ARGS ?= --help
 

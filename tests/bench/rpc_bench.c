@@ -24,8 +24,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +33,7 @@
 #include <unistd.h>
 
 #include "tools/bastionctl/cli.h"
-#include "tools/mkimage/sha256.h"
 
-#define UPLOAD_CHUNK  (32 * 1024)	/* bastionctl's: one line < 64 KiB */
 #define MIB           (1024 * 1024)
 
 enum mode { M_RPC, M_HANDSHAKE, M_UPLOAD, M_COUNT };
@@ -211,130 +207,42 @@ static int fill_random(unsigned char *p, size_t n)
 	return 0;
 }
 
-static void upload_abort(struct client *cl, const char *id)
-{
-	char p[256];
-	struct jw w;
-
-	jw_init(&w, p, sizeof(p));
-	jw_obj_begin(&w);
-	jw_key(&w, "id");
-	jw_str(&w, id);
-	jw_obj_end(&w);
-	if (!jw_finish(&w) && rpc_call(cl, "image.abort", p) == EXIT_HOST)
-		host_error(cl);
-}
-
-/* One image.chunk; the host's running total must match ours. */
-static int upload_chunk(struct client *cl, char *p, char *b64, const char *id,
-			const unsigned char *data, size_t off, size_t n)
-{
-	struct jw w;
-	int64_t received;
-	int r;
-
-	base64_encode(data + off, n, b64);
-	jw_init(&w, p, RPC_LINE_MAX);
-	jw_obj_begin(&w);
-	jw_key(&w, "id");
-	jw_str(&w, id);
-	jw_key(&w, "offset");
-	jw_uint(&w, off);
-	jw_key(&w, "data");
-	jw_str(&w, b64);
-	jw_obj_end(&w);
-	r = rpc_call(cl, "image.chunk", jw_finish(&w) ? NULL : p);
-	if (r)
-		return r == EXIT_HOST ? host_error(cl) : r;
-	if (json_get_int(&cl->doc, cl->result, "received", 0, INT64_MAX, &received) ||
-	    received != (int64_t)(off + n)) {
-		fprintf(stderr, "rpc_bench: image.chunk: protocol error: \"received\" is not "
-			"%zu\n", off + n);
-		return EXIT_PROTO;
-	}
-	return EXIT_OK;
-}
-
-/* The timed part: begin, chunks, commit (the host hashes the image then). */
-static int upload(struct client *cl, const char *name, const unsigned char *data, size_t size,
-		  const char *hex, char *p, char *b64)
-{
-	char id[129];
-	const char *s;
-	struct jw w;
-	size_t off;
-	int r;
-
-	jw_init(&w, p, RPC_LINE_MAX);
-	jw_obj_begin(&w);
-	jw_key(&w, "name");
-	jw_str(&w, name);
-	jw_key(&w, "size");
-	jw_uint(&w, size);
-	jw_key(&w, "sha256");
-	jw_str(&w, hex);
-	jw_obj_end(&w);
-	r = rpc_call(cl, "image.begin", jw_finish(&w) ? NULL : p);
-	if (r)
-		return r == EXIT_HOST ? host_error(cl) : r;
-	if (json_get_str(&cl->doc, cl->result, "id", 128, &s, NULL)) {
-		fprintf(stderr, "rpc_bench: image.begin: protocol error: no upload id\n");
-		return EXIT_PROTO;
-	}
-	snprintf(id, sizeof(id), "%s", s);
-	for (off = 0, r = 0; off < size && !r; off += UPLOAD_CHUNK)
-		r = upload_chunk(cl, p, b64, id, data, off,
-				 size - off < UPLOAD_CHUNK ? size - off : UPLOAD_CHUNK);
-	jw_init(&w, p, RPC_LINE_MAX);
-	jw_obj_begin(&w);
-	jw_key(&w, "id");
-	jw_str(&w, id);
-	jw_obj_end(&w);
-	if (!r && (r = rpc_call(cl, "image.commit", jw_finish(&w) ? NULL : p)) == EXIT_HOST)
-		r = host_error(cl);
-	/* A broken connection ends the session, and the host drops the
-	 * upload with it; otherwise it is dropped here. */
-	if (r && r != EXIT_CONNECT)
-		upload_abort(cl, id);
-	return r;
-}
-
 static int bench_upload(const struct bench *b, struct client *cl, struct result *res)
 {
 	size_t size = (size_t)b->upload_mib * MIB;
 	unsigned char *data = malloc(size ? size : 1);
-	char *p = malloc(RPC_LINE_MAX), *b64 = malloc(UPLOAD_CHUNK / 3 * 4 + 8);
-	char name[64], hex[65];
-	uint8_t digest[32];
+	char name[64], p[128];
 	struct conn *c = NULL;
+	struct jw w;
 	double t0;
 	int r = EXIT_CONNECT;
 
-	if (!data || !p || !b64 || fill_random(data, size)) {
+	if (!data || fill_random(data, size)) {
 		fprintf(stderr, "rpc_bench: upload: no memory or no random bytes for %u MiB\n",
 			b->upload_mib);
 		goto out;
 	}
-	sha256(data, size, digest);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	/* Unique per run: image.begin refuses a name that exists (-32004). */
 	snprintf(name, sizeof(name), "rpc-bench-%lld-%ld", (long long)time(NULL), (long)getpid());
 	if ((r = connect_host(b, &c)))
 		goto out;
 	client_attach(cl, c);
 	t0 = now();
-	r = upload(cl, name, data, size, hex, p, b64);
+	r = upload_image(cl, name, data, size, NULL, NULL);	/* SHA-256, begin, chunks, commit */
 	res->seconds = now() - t0;
 	if (!r) {
 		res->count = (double)b->upload_mib;
-		printf("uploaded image %s (%u MiB), kept on the host\n", name, b->upload_mib);
+		jw_init(&w, p, sizeof(p));
+		jw_obj_begin(&w);
+		jw_key(&w, "name");
+		jw_str(&w, name);
+		jw_obj_end(&w);
+		if (!jw_finish(&w))
+			rpc_call(cl, "image.rm", p);	/* the host's memory back */
 	}
 out:
 	net_close(c);
 	free(data);
-	free(p);
-	free(b64);
 	return r;
 }
 

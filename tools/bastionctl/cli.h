@@ -129,6 +129,14 @@ extern const struct verb verbs[VB_COUNT];	/* help.c, by id */
 
 /* verbs.c: runs a parsed verb (cl NULL for those without V_CONNECT). */
 int verb_run(struct client *cl, const struct verb_args *a);
+/* upload.c: sends data as the image name (README.md's protocol: begin,
+ * chunks of UPLOAD_CHUNK bytes, commit; image.abort after a refusal),
+ * calling progress(ctx, done, total) before each chunk and at the end
+ * (may be NULL). Returns EXIT_OK with cl->result the commit's result, or
+ * another EXIT_* with a message printed. */
+#define UPLOAD_CHUNK (32 * 1024)	/* 43,692 bytes of base64: one line < 64 KiB */
+int upload_image(struct client *cl, const char *name, const void *data, size_t size,
+		 void (*progress)(void *ctx, size_t done, size_t total), void *ctx);
 /* pki.c */
 int pki_ca(const struct verb_args *a);
 int pki_client(const struct verb_args *a);

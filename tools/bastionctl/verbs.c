@@ -12,7 +12,6 @@
 #include "tools/bastionctl/cli.h"
 #include "tools/mkimage/sha256.h"
 
-#define UPLOAD_CHUNK (32 * 1024)	/* 43,692 bytes of base64: one line < 64 KiB */
 #define POLL_MS      500
 
 typedef int (*show_fn)(FILE *f, const struct json_doc *d, int r);
@@ -536,30 +535,17 @@ static void progress(size_t done, size_t total, bool tty)
 	fflush(stdout);
 }
 
-static void upload_abort(struct client *cl, const char *id)
+static void show_progress(void *ctx, size_t done, size_t total)
 {
-	char p[256];
-	struct jw w;
-
-	jw_init(&w, p, sizeof(p));
-	jw_obj_begin(&w);
-	jw_key(&w, "id");
-	jw_str(&w, id);
-	jw_obj_end(&w);
-	if (!jw_finish(&w))
-		rpc_call(cl, "image.abort", p);
+	progress(done, total, *(const bool *)ctx);
 }
 
 static int v_vm_upload(struct client *cl, const struct verb_args *a)
 {
 	bool tty = isatty(STDOUT_FILENO) && !cl->json;
-	char hex[65], id[129], *p = NULL, *b64 = NULL;
-	const char *s;
-	uint8_t digest[32];
-	size_t size, off;
 	struct stat st;
-	struct jw w;
 	void *map = NULL;
+	size_t size = 0;
 	int fd, r = EXIT_USAGE;
 
 	fd = open(a->pos[1], O_RDONLY | O_CLOEXEC);
@@ -574,74 +560,24 @@ static int v_vm_upload(struct client *cl, const struct verb_args *a)
 		fprintf(stderr, "bastionctl: %s: %s\n", a->pos[1], strerror(errno));
 		goto out;
 	}
-	sha256(map ? map : "", size, digest);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-	p = malloc(RPC_LINE_MAX);
-	b64 = malloc(UPLOAD_CHUNK / 3 * 4 + 8);
-	if (!p || !b64)
-		goto out;
-
-	jw_init(&w, p, RPC_LINE_MAX);
-	jw_obj_begin(&w);
-	jw_key(&w, "name");
-	jw_str(&w, a->pos[0]);
-	jw_key(&w, "size");
-	jw_uint(&w, size);
-	jw_key(&w, "sha256");
-	jw_str(&w, hex);
-	jw_obj_end(&w);
-	r = rpc_call(cl, "image.begin", jw_finish(&w) ? NULL : p);
-	if (r == EXIT_HOST)
-		r = host_fail(cl);
-	if (r)
-		goto out;
-	if (json_get_str(&cl->doc, cl->result, "id", 128, &s, NULL)) {
-		fprintf(stderr, "bastionctl: image.begin: protocol error: no upload id\n");
-		r = EXIT_PROTO;
-		goto out;
-	}
-	snprintf(id, sizeof(id), "%s", s);
-	for (off = 0; off < size; off += UPLOAD_CHUNK) {
-		size_t n = size - off < UPLOAD_CHUNK ? size - off : UPLOAD_CHUNK;
-
-		progress(off, size, tty);
-		base64_encode((const char *)map + off, n, b64);
-		jw_init(&w, p, RPC_LINE_MAX);
-		jw_obj_begin(&w);
-		jw_key(&w, "id");
-		jw_str(&w, id);
-		jw_key(&w, "offset");
-		jw_uint(&w, off);
-		jw_key(&w, "data");
-		jw_str(&w, b64);
-		jw_obj_end(&w);
-		r = rpc_call(cl, "image.chunk", jw_finish(&w) ? NULL : p);
-		if (r == EXIT_HOST) {
-			r = host_fail(cl);
-			upload_abort(cl, id);
-		}
-		if (r)
-			goto out;
-	}
-	progress(size, size, tty);
+	r = upload_image(cl, a->pos[0], map, size, show_progress, &tty);
 	if (tty)
 		fputc('\n', stdout);
-	jw_init(&w, p, RPC_LINE_MAX);
-	jw_obj_begin(&w);
-	jw_key(&w, "id");
-	jw_str(&w, id);
-	jw_obj_end(&w);
-	r = call(cl, "image.commit", jw_finish(&w) ? NULL : p, cl->json ? show_json : show_ok);
-	if (!r && !cl->json)
-		printf("uploaded %s: %zu bytes, sha256 %s\n", a->pos[0], size, hex);
+	if (!r) {
+		const char *hex;
+
+		if (cl->json)
+			show_json(stdout, &cl->doc, cl->result);
+		else if (!json_get_str(&cl->doc, cl->result, "sha256", 64, &hex, NULL))
+			printf("uploaded %s: %zu bytes, sha256 %.64s\n", a->pos[0], size, hex);
+		else
+			r = EXIT_PROTO;
+	}
 out:
 	if (map)
 		munmap(map, size);
 	if (fd >= 0)
 		close(fd);
-	free(p);
-	free(b64);
 	return r;
 }
 
