@@ -84,11 +84,22 @@ static void *on_accept(void *arg, struct ns_conn *c, void *tls)
 	struct remote *r;
 	int slot = -1;
 
+	uint32_t addr;
+	uint16_t port;
+	unsigned pending = 0;
+
 	(void)arg;
-	for (int i = 0; i < SLOTS && slot < 0; i++)
-		if (!slots[i])
+	ns_peer(c, &addr, &port);
+	for (int i = 0; i < SLOTS; i++) {
+		if (!slots[i] && slot < 0)
 			slot = i;
-	if (slot < 0 || crypto_tls_require_client(tls, ca))
+		pending += slots[i] && slots[i]->addr == addr &&
+			   !crypto_tls_established(slots[i]->tls);
+	}
+	/* One address cannot hold every slot with handshakes it never
+	 * finishes (each would hold its slot for REMOTE_HANDSHAKE_MS): past
+	 * the handshake, only an operator's certificate holds a slot. */
+	if (slot < 0 || pending >= REMOTE_PENDING_PER_ADDR || crypto_tls_require_client(tls, ca))
 		return NULL;
 	r = kzalloc(sizeof(*r));
 	if (!r)
@@ -97,7 +108,8 @@ static void *on_accept(void *arg, struct ns_conn *c, void *tls)
 	r->tls = tls;
 	r->start_ms = time_ms();
 	r->refused = remote_sessions() >= REMOTE_SESSIONS;
-	ns_peer(c, &r->addr, &r->port);
+	r->addr = addr;
+	r->port = port;
 	slots[slot] = r;
 	return r;
 }

@@ -3,7 +3,9 @@
  * signed by the boot config's operator CA; its subject is the session's
  * identity in the audit log and its OU the role (kernel/crypto.h). Limits:
  * REMOTE_SESSIONS at once (one more gets a JSON-RPC error and is closed),
- * a handshake within REMOTE_HANDSHAKE_MS, and an idle limit.
+ * a handshake and first request within REMOTE_HANDSHAKE_MS, at most
+ * REMOTE_PENDING_PER_ADDR handshakes in progress from one address, and an
+ * idle limit.
  *
  * [T] Runs on the console service task, as the management port does. */
 #ifndef KERNEL_REMOTE_H
@@ -15,6 +17,7 @@ struct bootcfg;
 struct rpc_server;
 
 #define REMOTE_SESSIONS      4
+#define REMOTE_PENDING_PER_ADDR 2	/* handshakes in progress from one address */
 #define REMOTE_HANDSHAKE_MS  10000
 #define REMOTE_IDLE_MS       300000	/* 5 minutes without a request */
 
