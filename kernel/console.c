@@ -302,14 +302,43 @@ static int m_vm_destroy(struct rpc_call *c)
 
 static char tail_buf[4096];	/* the console task is the only caller */
 
+/* vm.console with an offset: the bytes from there, for followers that
+ * must see every byte or know how many they missed. */
+static int console_from(struct rpc_call *c, struct vm *vm, int64_t offset, int64_t bytes)
+{
+	struct jw *w = rpc_result(c);
+	uint64_t start, end;
+	size_t n;
+
+	n = vm_console_read(vm, (uint64_t)offset, tail_buf, (size_t)bytes, &start, &end);
+	if ((uint64_t)offset > end)
+		return rpc_fail(c, RPC_ERR_PARAMS, "offset %lld is past the console's end (%llu)",
+				(long long)offset, (unsigned long long)end);
+	jw_obj_begin(w);
+	jw_key(w, "data");
+	jw_strn(w, tail_buf, n);
+	jw_key(w, "offset");
+	jw_uint(w, start);
+	jw_key(w, "next");
+	jw_uint(w, start + n);
+	jw_key(w, "lost");
+	jw_uint(w, start - (uint64_t)offset);
+	jw_key(w, "end");
+	jw_uint(w, end);
+	jw_obj_end(w);
+	return 0;
+}
+
 static int m_vm_console(struct rpc_call *c)
 {
 	struct vm *vm = named_vm(c);
-	int64_t bytes = 2048;
+	int64_t bytes = 2048, offset;
 
 	if (!vm)
 		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no VM named that");
 	rpc_param_int(c, "bytes", &bytes);
+	if (!rpc_param_int(c, "offset", &offset))
+		return console_from(c, vm, offset, bytes);
 	vm_console_tail(vm, tail_buf, (size_t)bytes + 1);
 	jw_str(rpc_result(c), tail_buf);
 	return 0;
@@ -985,6 +1014,7 @@ static const struct rpc_param shutdown_params[] = {
 static const struct rpc_param console_params[] = {
 	{ "name", RPC_P_STR, RPC_P_REQUIRED, 1, 31 },
 	{ "bytes", RPC_P_INT, 0, 1, sizeof(tail_buf) - 1 },
+	{ "offset", RPC_P_INT, 0, 0, INT64_MAX },
 	{ NULL, 0, 0, 0, 0 },
 };
 

@@ -17,7 +17,7 @@ GUEST_INIT   := $(BUILD)/guest/init
 GUEST_KERNEL := $(BUILD)/guest-kernel
 IMAGES_DIR   := $(BUILD)/images
 OCI_IMAGES   := hello exit3 net panic layers user sleeper web db other spoof demo-a demo-b \
-	mgmtprobe
+	mgmtprobe chatty
 IMAGES       := $(addprefix $(IMAGES_DIR)/,$(addsuffix .cpio,$(OCI_IMAGES) docker-hello rootfs-hello))
 
 MKIMAGE_SRCS := tools/mkimage/main.c tools/mkimage/tar.c tools/mkimage/tree.c \

@@ -536,6 +536,25 @@ size_t vm_console_tail(struct vm *vm, char *buf, size_t len)
 	return n;
 }
 
+size_t vm_console_read(struct vm *vm, uint64_t from, char *buf, size_t len, uint64_t *start,
+		       uint64_t *end)
+{
+	uint64_t f, e, s, n;
+
+	f = spin_lock_irqsave(&vm->lock);
+	e = vm->console_len;
+	s = e > VM_CONSOLE_RING && from < e - VM_CONSOLE_RING ? e - VM_CONSOLE_RING : from;
+	if (s > e)
+		s = e;
+	n = e - s < len ? e - s : len;
+	for (uint64_t i = 0; i < n; i++)
+		buf[i] = vm->console[(s + i) % VM_CONSOLE_RING];
+	spin_unlock_irqrestore(&vm->lock, f);
+	*start = s;
+	*end = e;
+	return (size_t)n;
+}
+
 const char *vm_state_name(const struct vm *vm)
 {
 	static const char *const states[] = { "created", "running", "stopping", "stopped" };

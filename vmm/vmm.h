@@ -188,6 +188,12 @@ int vm_shutdown(struct vm *vm, uint32_t grace_ms);
 /* The last bytes of the VM's console (up to len - 1, NUL-terminated),
  * from the start of a line when the ring allows. Returns the length. */
 size_t vm_console_tail(struct vm *vm, char *buf, size_t len);
+/* Up to len bytes of the console from the absolute offset from (bytes
+ * ever written count from 0), or from the oldest byte still kept if from
+ * is older: *start gets where the bytes copied begin, *end the console's
+ * length. Returns the bytes copied (not NUL-terminated). */
+size_t vm_console_read(struct vm *vm, uint64_t from, char *buf, size_t len, uint64_t *start,
+		       uint64_t *end);
 /* Called by the host's monitor every 100 ms: forced stops that are due. */
 void vm_tick(void);
 /* Frees a stopped VM; every page goes back zeroed. -EBUSY if running. */

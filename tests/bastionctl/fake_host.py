@@ -58,7 +58,17 @@ class Host:
             if method == "vm.console":
                 if params.get("name") not in self.vms:
                     return None, (-32003, "no VM named that")
-                return "hello from " + params["name"] + "\n", None
+                text = "hello from " + params["name"] + "\n"
+                if "offset" not in params:
+                    return text, None
+                # The host's follow form (kernel/RPC.md): bytes from an
+                # absolute offset, as many as asked.
+                off = params["offset"]
+                if off > len(text):
+                    return None, (-32602, "offset past the console's end")
+                data = text[off:off + params.get("bytes", 2048)]
+                return {"data": data, "offset": off, "next": off + len(data), "lost": 0,
+                        "end": len(text)}, None
             if method == "vm.create":
                 name = params.get("name")
                 if name in self.vms:

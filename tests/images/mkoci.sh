@@ -11,8 +11,9 @@
 #           replacing a directory's contents (opaque); checks what it sees
 #   user    runs `id` as uid 1000 gid 1000 (config.user)
 #   sleeper sleeps 4 s, then says so (a neighbour that outlives a crash)
-#   mgmtprobe   the remote management test (tests/system/test_remote.py):
-#           pings the management port and tries ports it does not serve
+#   mgmtprobe, chatty   the remote management test (tests/system/
+#           test_remote.py): mgmtprobe pings the management port and tries
+#           ports it does not serve; chatty prints 3000 numbered lines
 #   web, db, other, spoof   the firewall system test (tests/guests/
 #           firewall.dts): web talks to db on tcp/5432, db and other try
 #           what their policies forbid, spoof sends from an address that
@@ -68,6 +69,7 @@ image web '(nc -l -p 8080 >/dev/null 2>&1 &); i=0; while [ $i -lt 60 ]; do r=$(e
 image db 'r=$(echo pong | nc -l -p 5432 -w 90); echo "db got $r"; if echo x | nc -w 3 10.1.0.2 8080; then echo "db to web OPEN"; else echo "db to web blocked"; fi'
 image other 'i=0; until arping -q -c 1 -w 1 -I eth0 10.1.0.3; do i=$((i+1)); [ $i -gt 90 ] && break; done; if echo hi | nc -w 4 10.1.0.3 5432; then echo "other to db OPEN"; else echo "other to db blocked"; fi'
 image mgmtprobe 'if ping -c 2 -W 2 10.0.2.15 >/dev/null; then echo "mgmt answers ping"; else echo "mgmt ping lost"; fi; if echo x | nc -w 3 10.0.2.15 22 </dev/null; then echo "mgmt port 22 OPEN"; else echo "mgmt port 22 blocked"; fi; if nc -w 3 10.0.2.15 4443 </dev/null; then echo "mgmt port 4443 open"; else echo "mgmt port 4443 blocked"; fi'
+image chatty 'i=1; while [ $i -le 3000 ]; do echo "line $i"; i=$((i+1)); done; echo "chatty done"'
 image spoof 'ip addr add 10.1.0.66/24 dev eth0; ping -c 3 -W 1 -I 10.1.0.66 10.1.0.3; arping -c 2 -w 3 -s 10.1.0.66 -I eth0 10.1.0.3; echo spoof done'
 
 # layers: a second and third layer over base, made by umoci from the

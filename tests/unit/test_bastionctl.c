@@ -671,15 +671,6 @@ static void test_linebuf(void **state)
 
 /* ------------------------------------------------------------ misc */
 
-static void test_tail_overlap(void **state)
-{
-	assert_int_equal(tail_overlap("", 0, "abc", 3), 0);
-	assert_int_equal(tail_overlap("abc", 3, "abcde", 5), 3);	/* grew */
-	assert_int_equal(tail_overlap("abcdef", 6, "defgh", 5), 3);	/* window slid */
-	assert_int_equal(tail_overlap("abc", 3, "abc", 3), 3);	/* nothing new */
-	assert_int_equal(tail_overlap("xyz", 3, "123", 3), 0);	/* all new */
-}
-
 static void test_put_console(void **state)
 {
 	struct capture c;
@@ -730,7 +721,6 @@ int main(void)
 		cmocka_unit_test(test_request_too_long),
 		cmocka_unit_test(test_serial_console_lenient),
 		cmocka_unit_test(test_linebuf),
-		cmocka_unit_test(test_tail_overlap),
 		cmocka_unit_test(test_put_console),
 		cmocka_unit_test(test_base64),
 	};

@@ -268,9 +268,6 @@ int policy_params(const char *name, char *text, size_t len, char *out, size_t ou
 int policy_params_for(const char *key_name, const char *name, char *text, size_t len,
 		      char *out, size_t outlen, char *err, size_t errlen);
 
-/* Bytes of cur that are new after prev, both tails of one growing stream
- * (vm.console): the longest suffix of prev that starts cur is skipped. */
-size_t tail_overlap(const char *prev, size_t plen, const char *cur, size_t clen);
 
 /* Copies console text to f with terminal controls (ESC, C1, ...) made '?'. */
 void put_console(FILE *f, const char *s, size_t n);

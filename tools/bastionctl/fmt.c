@@ -430,15 +430,6 @@ int policy_params_for(const char *key_name, const char *name, char *text, size_t
 
 /* ------------------------------------------------------------ console */
 
-size_t tail_overlap(const char *prev, size_t plen, const char *cur, size_t clen)
-{
-	size_t k = plen < clen ? plen : clen;
-
-	for (; k; k--)
-		if (!memcmp(prev + plen - k, cur, k))
-			return k;
-	return 0;
-}
 
 void put_console(FILE *f, const char *s, size_t n)
 {

@@ -358,11 +358,59 @@ static int vm_state(struct client *cl, const char *name, char *state, size_t len
 	return EXIT_HOST;
 }
 
+/* vm.console from an offset: prints the bytes, says how many were lost
+ * (the host keeps the last 4096), and moves *offset on. Sets *more when
+ * the console holds bytes beyond those. */
+static int console_chunk(struct client *cl, const char *name, int64_t *offset, bool first,
+			 bool *more)
+{
+	char p[160];
+	const char *data;
+	int64_t next, lost, end;
+	size_t n;
+	struct jw w;
+	int r;
+
+	jw_init(&w, p, sizeof(p));
+	jw_obj_begin(&w);
+	jw_key(&w, "name");
+	jw_str(&w, name);
+	jw_key(&w, "offset");
+	jw_int(&w, *offset);
+	jw_key(&w, "bytes");
+	jw_int(&w, 4095);
+	jw_obj_end(&w);
+	r = rpc_call(cl, "vm.console", jw_finish(&w) ? NULL : p);
+	if (r == EXIT_HOST)
+		return host_fail(cl);
+	if (r)
+		return r;
+	if (json_get_str(&cl->doc, cl->result, "data", JSON_MAX_STRING, &data, &n) ||
+	    json_get_int(&cl->doc, cl->result, "next", 0, INT64_MAX, &next) ||
+	    json_get_int(&cl->doc, cl->result, "lost", 0, INT64_MAX, &lost) ||
+	    json_get_int(&cl->doc, cl->result, "end", 0, INT64_MAX, &end) || next < *offset) {
+		fprintf(stderr, "bastionctl: vm.console: protocol error: the result is not "
+			"{data, next, lost, end}\n");
+		return EXIT_PROTO;
+	}
+	/* Before the first read, what scrolled away is history, not loss. */
+	if (lost && !first) {
+		fflush(stdout);
+		fprintf(stderr, "bastionctl: %lld bytes of %s's console were lost (the host "
+			"keeps the last 4096; polled every %d ms)\n", (long long)lost, name, POLL_MS);
+	}
+	put_console(stdout, data, n);
+	fflush(stdout);
+	*offset = next;
+	*more = next < end;
+	return EXIT_OK;
+}
+
 static int v_vm_logs(struct client *cl, const struct verb_args *a)
 {
-	char p[160], prev[4096], state[64], reason[256];
-	size_t plen = 0;
-	bool last = false;
+	char p[160], state[64], reason[256];
+	int64_t offset = 0;
+	bool first = true, last = false, more;
 	int r, status;
 	struct jw w;
 
@@ -371,39 +419,29 @@ static int v_vm_logs(struct client *cl, const struct verb_args *a)
 	jw_key(&w, "name");
 	jw_str(&w, a->pos[0]);
 	jw_key(&w, "bytes");
-	jw_int(&w, sizeof(prev) - 1);
+	jw_int(&w, 4095);
 	jw_obj_end(&w);
 	if (jw_finish(&w))
 		return EXIT_USAGE;
 	if (!a->follow || cl->json)
 		return call(cl, "vm.console", p, cl->json ? show_json : show_console);
+	/* Every byte once, in order, by offset; the state is read before
+	 * the bytes, so the bytes a stopped VM wrote last are read after. */
 	for (;;) {
-		const char *s;
-		size_t n, k;
-
-		r = rpc_call(cl, "vm.console", p);
-		if (r == EXIT_HOST)
-			return host_fail(cl);
-		if (r)
-			return r;
-		if (json_str(&cl->doc, cl->result, sizeof(prev) - 1, &s, &n)) {
-			fprintf(stderr, "bastionctl: vm.console: protocol error: no string\n");
-			return EXIT_PROTO;
-		}
-		k = tail_overlap(prev, plen, s, n);
-		put_console(stdout, s + k, n - k);
-		fflush(stdout);
-		memcpy(prev, s, n);
-		plen = n;
-		if (last)
-			break;
 		r = vm_state(cl, a->pos[0], state, sizeof(state), &status, reason, sizeof(reason));
 		if (r)
 			return r;
-		if (strcmp(state, "created") && strcmp(state, "running") && strcmp(state, "stopping"))
-			last = true;	/* one more tail: what it wrote before it stopped */
-		else
-			nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+		last = strcmp(state, "created") && strcmp(state, "running") &&
+		       strcmp(state, "stopping");
+		do {
+			r = console_chunk(cl, a->pos[0], &offset, first, &more);
+			if (r)
+				return r;
+			first = false;
+		} while (more);
+		if (last)
+			break;
+		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
 	}
 	if (status >= 0)
 		return status;
