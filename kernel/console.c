@@ -311,6 +311,23 @@ static int console_from(struct rpc_call *c, struct vm *vm, int64_t offset, int64
 	size_t n;
 
 	n = vm_console_read(vm, (uint64_t)offset, tail_buf, (size_t)bytes, &start, &end);
+	/* The bytes go out as a JSON string: a UTF-8 character cut at the
+	 * end of this read would turn into U+FFFD here and at the start of
+	 * the next one. Stop before it (the next read starts with it); a
+	 * read of nothing but a cut character (or invalid UTF-8) goes as is. */
+	if (start + n < end) {
+		size_t k = n, lead;
+
+		while (k > 0 && n - k < 4 && ((uint8_t)tail_buf[k - 1] & 0xc0) == 0x80)
+			k--;
+		lead = k ? (uint8_t)tail_buf[k - 1] : 0;
+		if (k > 1 && lead >= 0xc0) {
+			size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+			if (n - (k - 1) < need)
+				n = k - 1;
+		}
+	}
 	if ((uint64_t)offset > end)
 		return rpc_fail(c, RPC_ERR_PARAMS, "offset %lld is past the console's end (%llu)",
 				(long long)offset, (unsigned long long)end);
@@ -745,8 +762,9 @@ static int m_image_begin(struct rpc_call *c)
 		return rpc_fail(c, RPC_ERR_CONFLICT, "a boot module is named \"%s\"", name);
 	if (fetch_busy(name))
 		return rpc_fail(c, RPC_ERR_CONFLICT, "an image named \"%s\" is being fetched", name);
-	fetch_forget(name);	/* a failed fetch of the name is superseded */
 	r = img_begin(name, (uint64_t)size, sha, rpc_session_of(c), id);
+	if (!r)
+		fetch_forget(name);	/* a failed fetch of the name is superseded */
 	if (r == -EINVAL)
 		return rpc_fail(c, RPC_ERR_PARAMS, "name: 1..63 of a-z 0-9 . _ -");
 	if (r == -EEXIST)
@@ -963,7 +981,7 @@ static int m_image_rm(struct rpc_call *c)
 	char name[IMG_NAME_MAX + 1];
 
 	if (!clean_str(c, "name", name, sizeof(name)) || (img_remove(name) && fetch_forget(name)))
-		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no uploaded image (or failed fetch) named that");
+		return rpc_fail(c, RPC_ERR_NOT_FOUND, "no uploaded image (or fetch) named that");
 	jw_bool(rpc_result(c), true);
 	return 0;
 }

@@ -28,7 +28,7 @@ struct fetch {
 	bool asked;			/* the request went out */
 	char *head;			/* HTTP_HEAD_MAX, until the head is read */
 	size_t head_len;
-	uint64_t size, got, last_ms, seq;
+	uint64_t size, got, last_ms, seq, deadline_ms;	/* deadline: 0 until sized */
 	char error[120];
 };
 
@@ -99,10 +99,14 @@ static void body(struct fetch *f, const char *data, size_t len)
 {
 	uint64_t got;
 
+	/* Bytes past Content-Length (a server that ignores it) are not the
+	 * image: the first size bytes are, and the hash decides. */
+	if (len > f->size - f->got)
+		len = (size_t)(f->size - f->got);
 	if (!len)
 		return;
 	if (img_write(f->id, f, data, len, &got)) {
-		fail(f, "the server sent more than its Content-Length");
+		fail(f, "could not store the body");
 		return;
 	}
 	f->got = got;
@@ -131,6 +135,9 @@ static void head_done(struct fetch *f, const struct http_head *h)
 	}
 	f->begun = true;
 	f->size = h->length;
+	/* A whole deadline too, so a server that trickles a byte every 29 s
+	 * cannot hold the reservation for ever. */
+	f->deadline_ms = time_ms() + FETCH_DEADLINE_MS + f->size / FETCH_MIN_BYTES_PER_MS;
 }
 
 static size_t on_recv(void *user, const void *data, size_t len)
@@ -201,6 +208,10 @@ static void on_poll(void *user)
 	if (f->st == F_RUNNING && time_ms() - f->last_ms > FETCH_IDLE_MS)
 		fail(f, "no data for %u s (%llu of %llu bytes)", FETCH_IDLE_MS / 1000,
 		     (unsigned long long)f->got, (unsigned long long)f->size);
+	else if (f->st == F_RUNNING && f->deadline_ms && time_ms() > f->deadline_ms)
+		fail(f, "too slow: %llu of %llu bytes by the deadline (%u KB/s at least)",
+		     (unsigned long long)f->got, (unsigned long long)f->size,
+		     FETCH_MIN_BYTES_PER_MS);
 }
 
 static void on_gone(void *user)
@@ -233,6 +244,8 @@ int fetch_start(const char *name, const char *url, const uint8_t sha256[32],
 		char *err, size_t errlen)
 {
 	struct fetch *f = by_name(name), *slot = NULL, *oldest = NULL;
+	struct http_url u;
+	char *head;
 	int running = 0, r;
 
 	if ((f && f->st == F_RUNNING) || img_exists(name))
@@ -251,12 +264,15 @@ int fetch_start(const char *name, const char *url, const uint8_t sha256[32],
 	slot = f ? f : slot ? slot : oldest;
 	if (!slot)
 		return -EBUSY;
-	memset(slot, 0, sizeof(*slot));
-	if (http_parse_url(url, &slot->url, err, errlen))
+	/* Everything checked and allocated before a record is overwritten. */
+	if (http_parse_url(url, &u, err, errlen))
 		return -EINVAL;
-	slot->head = kmalloc(HTTP_HEAD_MAX);
-	if (!slot->head)
+	head = kmalloc(HTTP_HEAD_MAX);
+	if (!head)
 		return -ENOMEM;
+	memset(slot, 0, sizeof(*slot));
+	slot->url = u;
+	slot->head = head;
 	memcpy(slot->name, name, strnlen(name, IMG_NAME_MAX));
 	memcpy(slot->sha, sha256, sizeof(slot->sha));
 	slot->st = F_RUNNING;
@@ -289,8 +305,12 @@ int fetch_forget(const char *name)
 {
 	struct fetch *f = by_name(name);
 
-	if (!f || f->st != F_FAILED)
+	if (!f)
 		return -ENOENT;
+	if (f->st == F_RUNNING) {
+		pr_info("image %s: fetch cancelled by the operator", f->name);
+		release(f);
+	}
 	memset(f, 0, sizeof(*f));
 	return 0;
 }

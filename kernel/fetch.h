@@ -16,6 +16,9 @@
 #define FETCH_AT_ONCE   2
 #define FETCH_RECORDS   8		/* in progress and failed ones */
 #define FETCH_IDLE_MS   30000		/* no byte for this long: failed */
+/* And all of it within 60 s plus a second a 16 KB: failed otherwise. */
+#define FETCH_DEADLINE_MS 60000
+#define FETCH_MIN_BYTES_PER_MS 16
 
 /* Starts fetching url into the image name. Returns 0, -EINVAL (bad URL;
  * err says why), -EEXIST (the name is taken or being fetched), -EBUSY
@@ -32,7 +35,8 @@ bool fetch_busy(const char *name);
 void fetch_walk(void (*fn)(void *ctx, const char *name, const char *state, uint64_t received,
 			   uint64_t size, const char *error), void *ctx);
 
-/* Forgets a failed fetch. Returns 0 or -ENOENT. */
+/* Forgets a failed fetch, or cancels one in progress (its reservation
+ * goes). Returns 0 or -ENOENT. */
 int fetch_forget(const char *name);
 
 #endif

@@ -16,16 +16,16 @@
 #include "kernel/time.h"
 #include "net/netstack.h"
 
-/* One slot more than sessions: the connection that is told it is one
- * too many. Beyond that, connections are reset at once. */
-#define SLOTS (REMOTE_SESSIONS + 1)
+/* Sessions, and room beside them for handshakes (and for telling one
+ * client it is one too many). */
+#define SLOTS (REMOTE_SESSIONS + 2)
 
 struct remote {
 	struct ns_conn *c;
 	void *tls;
 	struct rpc_session *s;		/* after the handshake */
 	uint64_t start_ms;
-	bool refused;			/* over the session limit */
+	uint64_t seq;			/* accept order */
 	uint32_t addr;
 	uint16_t port;
 };
@@ -34,12 +34,13 @@ static struct remote *slots[SLOTS];	/* [T] */
 static const struct rpc_server *server;	/* [I] */
 static struct crypto_ca *ca;		/* [I] */
 
+/* Sessions: connections that authenticated and were let in. */
 unsigned remote_sessions(void)
 {
 	unsigned n = 0;
 
 	for (int i = 0; i < SLOTS; i++)
-		n += slots[i] && !slots[i]->refused;
+		n += slots[i] && slots[i]->s;
 	return n;
 }
 
@@ -84,6 +85,8 @@ static void *on_accept(void *arg, struct ns_conn *c, void *tls)
 	struct remote *r;
 	int slot = -1;
 
+	static uint64_t seq;
+	struct remote *oldest = NULL;
 	uint32_t addr;
 	uint16_t port;
 	unsigned pending = 0;
@@ -91,15 +94,30 @@ static void *on_accept(void *arg, struct ns_conn *c, void *tls)
 	(void)arg;
 	ns_peer(c, &addr, &port);
 	for (int i = 0; i < SLOTS; i++) {
-		if (!slots[i] && slot < 0)
+		struct remote *o = slots[i];
+
+		if (!o && slot < 0)
 			slot = i;
-		pending += slots[i] && slots[i]->addr == addr &&
-			   !crypto_tls_established(slots[i]->tls);
+		if (!o || o->s)
+			continue;
+		pending += o->addr == addr && !crypto_tls_established(o->tls);
+		if (!oldest || o->seq < oldest->seq)
+			oldest = o;
 	}
-	/* One address cannot hold every slot with handshakes it never
-	 * finishes (each would hold its slot for REMOTE_HANDSHAKE_MS): past
-	 * the handshake, only an operator's certificate holds a slot. */
-	if (slot < 0 || pending >= REMOTE_PENDING_PER_ADDR || crypto_tls_require_client(tls, ca))
+	/* One address cannot hold slots with handshakes it never finishes
+	 * (each would hold one for REMOTE_HANDSHAKE_MS); and when every slot
+	 * is taken, the oldest connection not yet let in makes room, so
+	 * connections that never authenticate cannot keep operators out. */
+	if (pending >= REMOTE_PENDING_PER_ADDR)
+		return NULL;
+	if (slot < 0 && oldest) {
+		say(oldest, LOG_WARN, "closed: making room for a new connection");
+		end(oldest);
+		for (int i = 0; i < SLOTS && slot < 0; i++)
+			if (!slots[i])
+				slot = i;
+	}
+	if (slot < 0 || crypto_tls_require_client(tls, ca))
 		return NULL;
 	r = kzalloc(sizeof(*r));
 	if (!r)
@@ -107,7 +125,7 @@ static void *on_accept(void *arg, struct ns_conn *c, void *tls)
 	r->c = c;
 	r->tls = tls;
 	r->start_ms = time_ms();
-	r->refused = remote_sessions() >= REMOTE_SESSIONS;
+	r->seq = ++seq;
 	r->addr = addr;
 	r->port = port;
 	slots[slot] = r;
@@ -127,7 +145,7 @@ static int open_session(struct remote *r)
 		say(r, LOG_WARN, "closed: no client certificate");
 		return -EACCES;
 	}
-	if (r->refused) {
+	if (remote_sessions() >= REMOTE_SESSIONS) {
 		ksnprintf(line, sizeof(line), "refused (%s): %u sessions already", subject,
 			  REMOTE_SESSIONS);
 		say(r, LOG_WARN, line);

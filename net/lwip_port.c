@@ -181,7 +181,9 @@ struct ns_conn {
 	void *user;
 	struct pbuf *held;		/* received, not yet taken by the owner */
 	unsigned busy;			/* in one of our callbacks */
-	bool closed;			/* ns_close() was called */
+	bool closed;			/* ns_close() was called, or lwIP is done */
+	bool gone_pending;		/* lwIP was done inside a callback: tell the
+					 * owner when it has left */
 };
 
 static void conn_close(struct ns_conn *c);
@@ -200,10 +202,17 @@ static void conn_free(struct ns_conn *c)
  * what the owner took has been acknowledged. */
 static void conn_leave(struct ns_conn *c)
 {
-	if (--c->busy == 0 && c->closed) {
-		conn_close(c);
-		conn_free(c);
-	}
+	const struct ns_listen_ops *ops = c->ops;
+	void *user = c->user;
+	bool gone;
+
+	if (--c->busy || !c->closed)
+		return;
+	gone = c->gone_pending;
+	conn_close(c);
+	conn_free(c);
+	if (gone)
+		ops->gone(user);
 }
 
 /* Offers held data to the owner and acknowledges what it takes. */
@@ -230,12 +239,19 @@ static void conn_gone(struct ns_conn *c)
 {
 	const struct ns_listen_ops *ops = c->ops;
 	void *user = c->user;
+	bool notify = !c->closed;	/* never after ns_close() */
 
 	c->pcb = NULL;
 	c->closed = true;
-	if (!c->busy)
-		conn_free(c);
-	ops->gone(user);
+	if (c->busy) {
+		/* Inside one of our callbacks the owner is using its state:
+		 * it hears of this when the callback is over. */
+		c->gone_pending = notify;
+		return;
+	}
+	conn_free(c);
+	if (notify)
+		ops->gone(user);
 }
 
 static void on_err(void *arg, err_t err)
@@ -275,6 +291,20 @@ static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err
 		c->held = p;
 	c->busy++;
 	deliver(c);
+	/* altcp_tls hands each record over in a receive-pool buffer, the
+	 * pool every frame of the management port needs: what the owner does
+	 * not take now (its answers are backed up) is held as one heap copy,
+	 * so a client that stops reading and sends tiny records cannot drain
+	 * the pool. The window bounds the bytes held. */
+	if (!c->closed && c->held && (c->held->next || pbuf_get_allocsrc(c->held) ==
+					PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL)) {
+		struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, c->held);
+
+		if (q) {
+			pbuf_free(c->held);
+			c->held = q;
+		}
+	}
 	conn_leave(c);
 	return ERR_OK;
 }

@@ -105,7 +105,8 @@ void mgmt_set_owner(struct task *task)
 	__atomic_store_n(&owner, task, __ATOMIC_RELEASE);
 }
 
-int mgmt_start(const struct bootcfg *c)
+/* mgmt_start with the ring allocated: published once the port exists. */
+static int start(const struct bootcfg *c, struct slot *r0)
 {
 	static struct fw_rule in[3], out;
 	struct vnet_attach a = { 0 };
@@ -113,9 +114,6 @@ int mgmt_start(const struct bootcfg *c)
 	char err[96];
 	int r;
 
-	ring = kcalloc(RING_SLOTS, sizeof(*ring));
-	if (!ring)
-		return -ENOMEM;
 	if (c->mgmt.has_mac) {
 		memcpy(a.mac, c->mgmt.mac, 6);
 	} else {
@@ -141,7 +139,10 @@ int mgmt_start(const struct bootcfg *c)
 	a.in = in;
 	a.out = &out;
 	a.nout = 1;
+	ring = r0;	/* before the port: deliver() may run as soon as it exists */
 	r = vnet_port_add("mgmt", &a, deliver, NULL, &port, err, sizeof(err));
+	if (r)
+		ring = NULL;
 	if (r) {
 		pr_err("mgmt: no switch port: %s", err);
 		return r;
@@ -159,11 +160,27 @@ int mgmt_start(const struct bootcfg *c)
 	r = netstack_if_up(&ic);
 	if (r) {
 		pr_err("mgmt: interface not up (%d)", r);
-		vnet_port_remove(port);
+		vnet_port_remove(port);	/* no delivery in flight after this */
+		ring = NULL;
 		return r;
 	}
 	pr_info("mgmt: port on network %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, %s",
 		a.network, a.mac[0], a.mac[1], a.mac[2], a.mac[3], a.mac[4], a.mac[5],
 		c->mgmt.dhcp ? "address by DHCP" : "static address");
+	return 0;
+}
+
+int mgmt_start(const struct bootcfg *c)
+{
+	struct slot *r0 = kcalloc(RING_SLOTS, sizeof(*r0));
+	int r;
+
+	if (!r0)
+		return -ENOMEM;
+	r = start(c, r0);
+	if (r) {
+		kfree(r0);
+		return r;
+	}
 	return 0;
 }

@@ -77,8 +77,8 @@ int ns_tcp_connect(uint32_t addr, uint16_t port, const struct ns_listen_ops *ops
 		   struct ns_conn **c);
 
 /* Queues up to len bytes for the peer. Returns how many it took (0: no
- * room now, try after sent()), or -ENOTCONN (the handshake is not done),
- * -ECONNRESET (broken). */
+ * room now, try after sent(); always 0 before a TLS handshake is done),
+ * or -ECONNRESET (closed or broken). */
 int ns_write(struct ns_conn *c, const void *buf, size_t len);
 
 /* Closes gracefully (queued data still goes out); c is invalid after
