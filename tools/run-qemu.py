@@ -33,6 +33,7 @@ import time
 
 OVMF = "/usr/share/ovmf/OVMF.fd"
 EXIT_TIMEOUT = 124
+EXIT_TRIPLE_FAULT = 125         # --reset-dump saw one
 READY = b"bastion: ready"
 SHUTDOWN = b"bastion: shutdown status="
 
@@ -43,8 +44,12 @@ def die(msg):
 
 
 def build_argv(a):
+    # -no-reboot makes a triple fault end QEMU before its CPUs reset, so
+    # -d cpu_reset never dumps their state; --reset-dump lets the reset
+    # happen (the dump is the state at the fault) and run_captured ends
+    # QEMU right after it.
     argv = ["qemu-system-x86_64", "-machine", a.machine, "-smp", str(a.smp),
-            "-m", a.mem, "-display", "none", "-no-reboot",
+            "-m", a.mem, "-display", "none"] + ([] if a.reset_dump else ["-no-reboot"]) + [
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if a.accel == "kvm":
         if not os.access("/dev/kvm", os.R_OK | os.W_OK):
@@ -111,6 +116,15 @@ def kill_group(p):
             pass
 
 
+def reset_seen(cpu_log):
+    """A triple fault or guest reset in QEMU's log (-d cpu_reset)."""
+    try:
+        with open(cpu_log, "rb") as f:
+            return b"Triple fault" in f.read()
+    except OSError:
+        return False
+
+
 def run_captured(argv, a):
     os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
     with open(a.log, "wb") as log, open(a.log + ".qemu", "wb") as err:
@@ -132,6 +146,7 @@ def run_captured(argv, a):
         start = time.monotonic()
         seen = b""
         ready = False
+        reset_at = None
         while True:
             chunk = p.stdout.read()
             if chunk:
@@ -155,13 +170,21 @@ def run_captured(argv, a):
                     if not a.quiet:
                         sys.stdout.buffer.write(rest)
                     break
+                if a.reset_dump and reset_at is None and reset_seen(a.log + ".cpu"):
+                    reset_at = time.monotonic()
+                if reset_at is not None and time.monotonic() > reset_at + 0.2:
+                    kill_group(p)
+                    break
                 if deadline and time.monotonic() > deadline:
                     timed_out = True
                     kill_group(p)
                     break
                 time.sleep(0.05)
         msg = None
-        if timed_out:
+        if reset_at is not None:
+            msg = (f"run-qemu: triple fault; the CPUs' state at the fault is "
+                   f"the reset dump after the first 'Triple fault' in {a.log}.cpu\n")
+        elif timed_out:
             msg = f"run-qemu: timeout after {a.timeout} s, QEMU killed\n"
         elif p.returncode == 0 and SHUTDOWN not in seen:
             msg = ("run-qemu: QEMU ended (code 0) before 'bastion: shutdown': "
@@ -170,6 +193,8 @@ def run_captured(argv, a):
         if msg:
             err.write(msg.encode())
             sys.stderr.write(msg)
+        if reset_at is not None:
+            return EXIT_TRIPLE_FAULT
         return EXIT_TIMEOUT if timed_out else p.returncode
 
 
@@ -209,6 +234,10 @@ def main():
                     help="seconds before QEMU is killed (with --log; 0: none)")
     ap.add_argument("--quiet", action="store_true",
                     help="with --log: do not copy the console to stdout")
+    ap.add_argument("--reset-dump", action="store_true",
+                    help="with --log: no -no-reboot; on a triple fault, keep the "
+                         "CPUs' state at the fault (QEMU's reset dump in FILE.cpu), "
+                         "then end QEMU")
     ap.add_argument("--dry-run", action="store_true", help="print the command")
     ap.add_argument("extra", nargs="*", help="more QEMU arguments (after --)")
     a = ap.parse_args()
