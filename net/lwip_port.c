@@ -223,6 +223,8 @@ static void deliver(struct ns_conn *c)
 		u16_t len = p->len;
 		size_t took = c->ops->recv(c->user, p->payload, len);
 
+		if (!c->pcb)
+			return;		/* lwIP is done with it meanwhile */
 		if (took > len)
 			took = len;
 		if (took) {
