@@ -82,14 +82,12 @@ static int net_write(void *io, const void *buf, size_t len)
 
 static void *on_accept(void *arg, struct ns_conn *c, void *tls)
 {
-	struct remote *r;
-	int slot = -1;
-
 	static uint64_t seq;
-	struct remote *oldest = NULL;
+	struct remote *r, *oldest = NULL;
 	uint32_t addr;
 	uint16_t port;
 	unsigned pending = 0;
+	int slot = -1;
 
 	(void)arg;
 	ns_peer(c, &addr, &port);
