@@ -925,6 +925,21 @@ static int m_image_abort(struct rpc_call *c)
 	return 0;
 }
 
+/* The members image.list gives every entry (its object left open). */
+static void put_img_head(struct jw *w, const char *name, const char *state, uint64_t size,
+			 uint64_t received)
+{
+	jw_obj_begin(w);
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "size");
+	jw_uint(w, size);
+	jw_key(w, "state");
+	jw_str(w, state);
+	jw_key(w, "received");
+	jw_uint(w, received);
+}
+
 static void put_img(void *ctx, const char *name, uint64_t size, uint64_t received,
 		    bool committed, const uint8_t sha256[32])
 {
@@ -932,15 +947,7 @@ static void put_img(void *ctx, const char *name, uint64_t size, uint64_t receive
 
 	if (fetch_busy(name))
 		return;		/* listed by put_fetch */
-	jw_obj_begin(w);
-	jw_key(w, "name");
-	jw_str(w, name);
-	jw_key(w, "size");
-	jw_uint(w, size);
-	jw_key(w, "state");
-	jw_str(w, committed ? "ready" : "uploading");
-	jw_key(w, "received");
-	jw_uint(w, received);
+	put_img_head(w, name, committed ? "ready" : "uploading", size, received);
 	jw_key(w, "sha256");
 	put_sha(w, sha256);
 	jw_obj_end(w);
@@ -951,15 +958,7 @@ static void put_fetch(void *ctx, const char *name, const char *state, uint64_t r
 {
 	struct jw *w = ctx;
 
-	jw_obj_begin(w);
-	jw_key(w, "name");
-	jw_str(w, name);
-	jw_key(w, "size");
-	jw_uint(w, size);
-	jw_key(w, "state");
-	jw_str(w, state);
-	jw_key(w, "received");
-	jw_uint(w, received);
+	put_img_head(w, name, state, size, received);
 	if (error && *error) {
 		jw_key(w, "error");
 		jw_str(w, error);

@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 
 import pytest
@@ -52,6 +53,15 @@ def need(*things):
         if not ok:
             pytest.fail(f"{t} is missing: install the Debian package(s) {pkg} "
                         "(make deps)", pytrace=False)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now (for QEMU's hostfwd)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def make(*targets):

@@ -21,19 +21,11 @@ import time
 
 import pytest
 
-from conftest import BUILD, LOG_DIR, RUN_QEMU, make, need
+from conftest import BUILD, LOG_DIR, RUN_QEMU, free_port, make, need
 
 PKI = os.path.join(BUILD, "test", "pki")
 CTL = os.path.join(BUILD, "host", "bastionctl")
 IMAGES = os.path.join(BUILD, "images")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Host:

@@ -12,17 +12,9 @@ import time
 
 import pytest
 
-from conftest import BUILD, LOG_DIR, RUN_QEMU, make, need
+from conftest import BUILD, LOG_DIR, RUN_QEMU, free_port, make, need
 
 NICS = {"virtio-net": "virtio-net-pci", "e1000": "e1000"}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http_get(port, timeout):
