@@ -257,6 +257,9 @@ int show_fw_group(FILE *f, const struct json_doc *d, int r);
 int show_images(FILE *f, const struct json_doc *d, int r);
 int show_ports(FILE *f, const struct json_doc *d, int r);
 int show_log(FILE *f, const struct json_doc *d, int r);
+/* {"KEY": VALUE} in buf, or NULL if it does not fit: the params of the
+ * methods that name one thing (a VM, an upload, a group). */
+const char *key_params(char *buf, size_t len, const char *key, const char *value);
 /* Writes value r as one line of JSON. */
 int show_json(FILE *f, const struct json_doc *d, int r);
 

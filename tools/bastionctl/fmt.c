@@ -474,3 +474,15 @@ size_t base64_encode(const void *in, size_t n, char *out)
 	out[o] = 0;
 	return o;
 }
+
+const char *key_params(char *buf, size_t len, const char *key, const char *value)
+{
+	struct jw w;
+
+	jw_init(&w, buf, len);
+	jw_obj_begin(&w);
+	jw_key(&w, key);
+	jw_str(&w, value);
+	jw_obj_end(&w);
+	return jw_finish(&w) ? NULL : buf;
+}

@@ -8,26 +8,13 @@
 #include "tools/bastionctl/cli.h"
 #include "tools/mkimage/sha256.h"
 
-/* {"id": ID}, or NULL if it does not fit. */
-static const char *id_params(char *p, size_t len, const char *id)
-{
-	struct jw w;
-
-	jw_init(&w, p, len);
-	jw_obj_begin(&w);
-	jw_key(&w, "id");
-	jw_str(&w, id);
-	jw_obj_end(&w);
-	return jw_finish(&w) ? NULL : p;
-}
-
 static int refused(struct client *cl, const char *id, char *p)
 {
 	char msg[512];
 
 	rpc_error_text(cl, msg, sizeof(msg));
 	fprintf(stderr, "bastionctl: %s\n", msg);
-	rpc_call(cl, "image.abort", id_params(p, RPC_LINE_MAX, id));
+	rpc_call(cl, "image.abort", key_params(p, RPC_LINE_MAX, "id", id));
 	return EXIT_HOST;
 }
 
@@ -95,14 +82,14 @@ int upload_image(struct client *cl, const char *name, const void *data, size_t s
 		    received != (int64_t)(off + n)) {
 			fprintf(stderr, "bastionctl: image.chunk: protocol error: \"received\" is "
 				"not %zu\n", off + n);
-			rpc_call(cl, "image.abort", id_params(p, RPC_LINE_MAX, id));
+			rpc_call(cl, "image.abort", key_params(p, RPC_LINE_MAX, "id", id));
 			r = EXIT_PROTO;
 			goto out;
 		}
 	}
 	if (progress)
 		progress(ctx, size, size);
-	r = rpc_call(cl, "image.commit", id_params(p, RPC_LINE_MAX, id));
+	r = rpc_call(cl, "image.commit", key_params(p, RPC_LINE_MAX, "id", id));
 	if (r == EXIT_HOST)
 		r = refused(cl, id, p);
 out:

@@ -48,18 +48,6 @@ static int host_fail(struct client *cl)
 	return EXIT_HOST;
 }
 
-/* {"name":NAME} and friends. */
-static const char *name_params(char *buf, size_t len, const char *name)
-{
-	struct jw w;
-
-	jw_init(&w, buf, len);
-	jw_obj_begin(&w);
-	jw_key(&w, "name");
-	jw_str(&w, name);
-	jw_obj_end(&w);
-	return jw_finish(&w) ? NULL : buf;
-}
 
 static int show_ok(FILE *f, const struct json_doc *d, int r)
 {
@@ -91,21 +79,21 @@ static int v_vm_stats(struct client *cl, const struct verb_args *a)
 {
 	char p[128];
 
-	return call(cl, "vm.stats", name_params(p, sizeof(p), a->pos[0]), show_vm_stats);
+	return call(cl, "vm.stats", key_params(p, sizeof(p), "name", a->pos[0]), show_vm_stats);
 }
 
 static int v_vm_start(struct client *cl, const struct verb_args *a)
 {
 	char p[128];
 
-	return call(cl, "vm.start", name_params(p, sizeof(p), a->pos[0]), show_ok);
+	return call(cl, "vm.start", key_params(p, sizeof(p), "name", a->pos[0]), show_ok);
 }
 
 static int v_vm_rm(struct client *cl, const struct verb_args *a)
 {
 	char p[128];
 
-	return call(cl, "vm.destroy", name_params(p, sizeof(p), a->pos[0]), show_ok);
+	return call(cl, "vm.destroy", key_params(p, sizeof(p), "name", a->pos[0]), show_ok);
 }
 
 static int v_vm_stop(struct client *cl, const struct verb_args *a)
@@ -230,11 +218,11 @@ static int v_vm_run(struct client *cl, const struct verb_args *a)
 	if (!r && pol)
 		r = call(cl, "fw.set", pol, show_ok);
 	if (!r)
-		r = call(cl, "vm.start", name_params(s, sizeof(s), a->pos[0]), show_ok);
+		r = call(cl, "vm.start", key_params(s, sizeof(s), "name", a->pos[0]), show_ok);
 	/* Nothing half made stays behind: a VM that was created goes again
 	 * (a vm.create that failed left nothing; destroy then says so, and
 	 * that answer is not shown). */
-	if (r == EXIT_HOST && rpc_call(cl, "vm.destroy", name_params(s, sizeof(s), a->pos[0])) == 0)
+	if (r == EXIT_HOST && rpc_call(cl, "vm.destroy", key_params(s, sizeof(s), "name", a->pos[0])) == 0)
 		fprintf(stderr, "bastionctl: vm run: %s was destroyed again\n", a->pos[0]);
 	free(pol);
 	return r;
@@ -319,7 +307,7 @@ static int v_image_rm(struct client *cl, const struct verb_args *a)
 {
 	char p[128];
 
-	return call(cl, "image.rm", name_params(p, sizeof(p), a->pos[0]), show_ok);
+	return call(cl, "image.rm", key_params(p, sizeof(p), "name", a->pos[0]), show_ok);
 }
 
 static int v_host_reboot(struct client *cl, const struct verb_args *a)
@@ -454,7 +442,7 @@ static int v_fw_get(struct client *cl, const struct verb_args *a)
 {
 	char p[128];
 
-	return call(cl, "fw.get", name_params(p, sizeof(p), a->pos[0]), show_fw);
+	return call(cl, "fw.get", key_params(p, sizeof(p), "name", a->pos[0]), show_fw);
 }
 
 
@@ -508,14 +496,8 @@ static int show_group(FILE *f, const struct json_doc *d, int r)
 static int v_fw_get_group(struct client *cl, const struct verb_args *a)
 {
 	char p[128];
-	struct jw w;
 
-	jw_init(&w, p, sizeof(p));
-	jw_obj_begin(&w);
-	jw_key(&w, "label");
-	jw_str(&w, a->pos[0]);
-	jw_obj_end(&w);
-	return call(cl, "fw.get", jw_finish(&w) ? NULL : p, show_fw_group);
+	return call(cl, "fw.get", key_params(p, sizeof(p), "label", a->pos[0]), show_fw_group);
 }
 
 static int v_fw_set_group(struct client *cl, const struct verb_args *a)
